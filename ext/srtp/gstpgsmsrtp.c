@@ -1,0 +1,623 @@
+/* gst-pgsm
+ * Copyright (C) 2026 gst-pgsm contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Helpers shared by pgsmsrtpenc and pgsmsrtpdec: keying (suite + master
+ * keys) from properties, caps and RFC 4568 crypto attributes, libsrtp2
+ * policies, per-SSRC counters. Nothing here logs: callers log lengths and
+ * SSRCs only, never key bytes. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "gstpgsmsrtp.h"
+
+const gchar *const gst_pgsm_srtp_caps_fields[] = {
+  "srtp-key", "srtp-cipher", "srtp-auth", "srtcp-cipher", "srtcp-auth",
+  "mki", "roc", NULL
+};
+
+/* Secrets: wiped before their memory goes back to the allocator */
+static void
+secret_free (gpointer data)
+{
+  /* gsize stored in front of the bytes */
+  gsize *p = ((gsize *) data) - 1;
+  volatile guint8 *b = (volatile guint8 *) data;
+  gsize i;
+
+  for (i = 0; i < *p; i++)
+    b[i] = 0;
+  g_free (p);
+}
+
+GBytes *
+gst_pgsm_srtp_secret_new (gconstpointer data, gsize size)
+{
+  gsize *p = g_malloc (sizeof (gsize) + MAX (size, 1));
+
+  *p = size;
+  if (size)
+    memcpy (p + 1, data, size);
+  return g_bytes_new_with_free_func (p + 1, size, secret_free, p + 1);
+}
+
+GBytes *
+gst_pgsm_srtp_secret_from_buffer (GstBuffer * buf)
+{
+  GstMapInfo map;
+  GBytes *b;
+
+  if (buf == NULL || !gst_buffer_map (buf, &map, GST_MAP_READ))
+    return NULL;
+  b = gst_pgsm_srtp_secret_new (map.data, map.size);
+  gst_buffer_unmap (buf, &map);
+  return b;
+}
+
+GstBuffer *
+gst_pgsm_srtp_buffer_from_bytes (GBytes * bytes)
+{
+  gsize size;
+  gconstpointer data;
+
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &size);
+  return gst_buffer_new_memdup (data, size);
+}
+
+void
+gst_pgsm_srtp_keying_init (GstPgsmSrtpKeying * k)
+{
+  memset (k, 0, sizeof (*k));
+  k->rtp_cipher = PGSM_SRTP_CIPHER_AES_128_ICM;
+  k->rtcp_cipher = PGSM_SRTP_CIPHER_AES_128_ICM;
+  k->rtp_auth = PGSM_SRTP_AUTH_HMAC_SHA1_80;
+  k->rtcp_auth = PGSM_SRTP_AUTH_HMAC_SHA1_80;
+}
+
+void
+gst_pgsm_srtp_keying_clear (GstPgsmSrtpKeying * k)
+{
+  guint i;
+
+  for (i = 0; i < k->n_keys; i++) {
+    g_clear_pointer (&k->keys[i].key, g_bytes_unref);
+    g_clear_pointer (&k->keys[i].mki, g_bytes_unref);
+  }
+  k->n_keys = 0;
+}
+
+void
+gst_pgsm_srtp_keying_copy (GstPgsmSrtpKeying * dst,
+    const GstPgsmSrtpKeying * src)
+{
+  guint i;
+
+  if (dst == src)
+    return;
+  gst_pgsm_srtp_keying_clear (dst);
+  *dst = *src;
+  for (i = 0; i < src->n_keys; i++) {
+    if (src->keys[i].key)
+      dst->keys[i].key = g_bytes_ref (src->keys[i].key);
+    if (src->keys[i].mki)
+      dst->keys[i].mki = g_bytes_ref (src->keys[i].mki);
+  }
+}
+
+static gboolean
+bytes_equal0 (GBytes * a, GBytes * b)
+{
+  if (a == b)
+    return TRUE;
+  if (a == NULL || b == NULL)
+    return FALSE;
+  return g_bytes_equal (a, b);
+}
+
+gboolean
+gst_pgsm_srtp_keying_equal (const GstPgsmSrtpKeying * a,
+    const GstPgsmSrtpKeying * b)
+{
+  guint i;
+
+  if (a->rtp_cipher != b->rtp_cipher || a->rtp_auth != b->rtp_auth ||
+      a->rtcp_cipher != b->rtcp_cipher || a->rtcp_auth != b->rtcp_auth ||
+      a->n_keys != b->n_keys || a->lifetime != b->lifetime)
+    return FALSE;
+  for (i = 0; i < a->n_keys; i++)
+    if (!bytes_equal0 (a->keys[i].key, b->keys[i].key) ||
+        !bytes_equal0 (a->keys[i].mki, b->keys[i].mki))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+cipher_is_aead (PgsmSrtpCipher c)
+{
+  return c == PGSM_SRTP_CIPHER_AES_128_GCM || c == PGSM_SRTP_CIPHER_AES_256_GCM;
+}
+
+/* An AEAD cipher authenticates itself: its auth setting is ignored */
+static PgsmSrtpAuth
+effective_auth (PgsmSrtpCipher c, PgsmSrtpAuth a)
+{
+  return cipher_is_aead (c) ? PGSM_SRTP_AUTH_NULL : a;
+}
+
+static gboolean
+set_crypto_policy (srtp_crypto_policy_t * p, PgsmSrtpCipher cipher,
+    PgsmSrtpAuth auth)
+{
+  auth = effective_auth (cipher, auth);
+
+  switch (cipher) {
+    case PGSM_SRTP_CIPHER_AES_128_ICM:
+      if (auth == PGSM_SRTP_AUTH_HMAC_SHA1_80)
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80 (p);
+      else if (auth == PGSM_SRTP_AUTH_HMAC_SHA1_32)
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32 (p);
+      else
+        srtp_crypto_policy_set_aes_cm_128_null_auth (p);
+      return TRUE;
+    case PGSM_SRTP_CIPHER_AES_256_ICM:
+      if (auth == PGSM_SRTP_AUTH_HMAC_SHA1_80)
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80 (p);
+      else if (auth == PGSM_SRTP_AUTH_HMAC_SHA1_32)
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32 (p);
+      else
+        srtp_crypto_policy_set_aes_cm_256_null_auth (p);
+      return TRUE;
+    case PGSM_SRTP_CIPHER_AES_128_GCM:
+      srtp_crypto_policy_set_aes_gcm_128_16_auth (p);
+      return TRUE;
+    case PGSM_SRTP_CIPHER_AES_256_GCM:
+      srtp_crypto_policy_set_aes_gcm_256_16_auth (p);
+      return TRUE;
+    case PGSM_SRTP_CIPHER_NULL:
+      if (auth == PGSM_SRTP_AUTH_NULL) {
+        srtp_crypto_policy_set_null_cipher_hmac_null (p);
+      } else {
+        srtp_crypto_policy_set_null_cipher_hmac_sha1_80 (p);
+        if (auth == PGSM_SRTP_AUTH_HMAC_SHA1_32)
+          p->auth_tag_len = 4;
+      }
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+/* Master key || salt length libsrtp2 reads for this keying: the larger of
+ * the RTP and RTCP needs (as srtpenc documents its key property). 0 when
+ * neither direction uses a key. */
+guint
+gst_pgsm_srtp_keying_key_length (const GstPgsmSrtpKeying * k)
+{
+  guint rtp = 0, rtcp = 0;
+
+  if (k->rtp_cipher != PGSM_SRTP_CIPHER_NULL)
+    rtp = pgsm_srtp_cipher_key_length (k->rtp_cipher) +
+        pgsm_srtp_cipher_salt_length (k->rtp_cipher);
+  else if (k->rtp_auth != PGSM_SRTP_AUTH_NULL)
+    rtp = 30;
+  if (k->rtcp_cipher != PGSM_SRTP_CIPHER_NULL)
+    rtcp = pgsm_srtp_cipher_key_length (k->rtcp_cipher) +
+        pgsm_srtp_cipher_salt_length (k->rtcp_cipher);
+  else if (k->rtcp_auth != PGSM_SRTP_AUTH_NULL)
+    rtcp = 30;
+  return MAX (rtp, rtcp);
+}
+
+gboolean
+gst_pgsm_srtp_keying_validate (const GstPgsmSrtpKeying * k, GError ** error)
+{
+  guint need = gst_pgsm_srtp_keying_key_length (k);
+  gsize mki_len = 0;
+  guint i;
+
+  if (k->rtcp_cipher != PGSM_SRTP_CIPHER_NULL &&
+      !cipher_is_aead (k->rtcp_cipher) && k->rtcp_auth == PGSM_SRTP_AUTH_NULL) {
+    g_set_error (error, PGSM_CRYPTO_ERROR, PGSM_CRYPTO_ERROR_SYNTAX,
+        "SRTCP authentication cannot be null with an encrypting, "
+        "non-AEAD cipher");
+    return FALSE;
+  }
+  if (need == 0)
+    return TRUE;
+  if (k->n_keys == 0) {
+    g_set_error (error, PGSM_CRYPTO_ERROR, PGSM_CRYPTO_ERROR_MISSING_INLINE,
+        "no master key set (key or crypto property, or srtp-key in caps)");
+    return FALSE;
+  }
+  for (i = 0; i < k->n_keys; i++) {
+    gsize len = k->keys[i].key ? g_bytes_get_size (k->keys[i].key) : 0;
+    gsize ml = k->keys[i].mki ? g_bytes_get_size (k->keys[i].mki) : 0;
+
+    if (len != need) {
+      g_set_error (error, PGSM_CRYPTO_ERROR, PGSM_CRYPTO_ERROR_BAD_KEY_LENGTH,
+          "master key %u is %" G_GSIZE_FORMAT " bytes, the ciphers need %u "
+          "(key || salt)", i + 1, len, need);
+      return FALSE;
+    }
+    if (ml > SRTP_MAX_MKI_LEN || (k->n_keys > 1 && ml == 0) ||
+        (i > 0 && ml != mki_len)) {
+      g_set_error (error, PGSM_CRYPTO_ERROR, PGSM_CRYPTO_ERROR_BAD_MKI,
+          "MKI %u has %" G_GSIZE_FORMAT " bytes: several keys need MKIs of "
+          "one length, at most %d bytes", i + 1, ml, SRTP_MAX_MKI_LEN);
+      return FALSE;
+    }
+    mki_len = ml;
+  }
+  return TRUE;
+}
+
+gboolean
+gst_pgsm_srtp_keying_from_crypto (GstPgsmSrtpKeying * k, const gchar * value,
+    GError ** error)
+{
+  g_autoptr (PgsmCryptoAttribute) attr = NULL;
+  const PgsmSrtpSuiteInfo *info;
+  guint i, n;
+
+  attr = pgsm_crypto_attribute_parse (value, error);
+  if (attr == NULL)
+    return FALSE;
+
+  info = pgsm_srtp_suite_get_info (pgsm_crypto_attribute_get_suite (attr));
+  if (info == NULL) {
+    g_set_error (error, PGSM_CRYPTO_ERROR, PGSM_CRYPTO_ERROR_UNKNOWN_SUITE,
+        "unknown crypto suite");
+    return FALSE;
+  }
+  if (pgsm_crypto_attribute_get_kdr (attr) > 0) {
+    g_set_error (error, PGSM_CRYPTO_ERROR, PGSM_CRYPTO_ERROR_BAD_SESSION_PARAM,
+        "KDR=%d is not supported (libsrtp2 derives session keys once)",
+        pgsm_crypto_attribute_get_kdr (attr));
+    return FALSE;
+  }
+  n = pgsm_crypto_attribute_get_n_keys (attr);
+  if (n == 0 || n > GST_PGSM_SRTP_MAX_KEYS) {
+    g_set_error (error, PGSM_CRYPTO_ERROR, PGSM_CRYPTO_ERROR_MISSING_INLINE,
+        "%u inline keys, 1 to %d supported", n, GST_PGSM_SRTP_MAX_KEYS);
+    return FALSE;
+  }
+
+  gst_pgsm_srtp_keying_clear (k);
+  k->rtp_cipher = info->cipher;
+  k->rtcp_cipher = info->cipher;
+  k->rtp_auth = info->rtp_auth;
+  k->rtcp_auth = info->rtcp_auth;
+  if (pgsm_crypto_attribute_get_unencrypted_srtp (attr))
+    k->rtp_cipher = PGSM_SRTP_CIPHER_NULL;
+  if (pgsm_crypto_attribute_get_unencrypted_srtcp (attr))
+    k->rtcp_cipher = PGSM_SRTP_CIPHER_NULL;
+  if (pgsm_crypto_attribute_get_unauthenticated_srtp (attr))
+    k->rtp_auth = PGSM_SRTP_AUTH_NULL;
+  k->window_size = pgsm_crypto_attribute_get_wsh (attr);
+  k->lifetime = pgsm_crypto_attribute_get_lifetime (attr, 0);
+
+  for (i = 0; i < n; i++) {
+    GBytes *key = pgsm_crypto_attribute_get_key (attr, i);
+    guint32 mki = 0;
+    guint mki_len = 0;
+
+    k->keys[i].key = gst_pgsm_srtp_secret_new (g_bytes_get_data (key, NULL),
+        g_bytes_get_size (key));
+    g_bytes_unref (key);
+    if (pgsm_crypto_attribute_get_mki (attr, i, &mki, &mki_len) && mki_len) {
+      guint8 buf[SRTP_MAX_MKI_LEN];
+      guint j;
+
+      memset (buf, 0, sizeof (buf));
+      /* big-endian value right-aligned in mki_len bytes (RFC 4568 6.1) */
+      for (j = 0; j < mki_len && j < 4; j++)
+        buf[mki_len - 1 - j] = (mki >> (8 * j)) & 0xff;
+      k->keys[i].mki = g_bytes_new (buf, mki_len);
+    }
+  }
+  k->n_keys = n;
+
+  return gst_pgsm_srtp_keying_validate (k, error);
+}
+
+static gint
+enum_from_nick (GType type, const gchar * nick)
+{
+  GEnumClass *klass;
+  GEnumValue *v;
+  gint ret = -1;
+
+  if (nick == NULL)
+    return -1;
+  klass = g_type_class_ref (type);
+  v = g_enum_get_value_by_nick (klass, nick);
+  if (v)
+    ret = v->value;
+  g_type_class_unref (klass);
+  return ret;
+}
+
+static const gchar *
+enum_to_nick (GType type, gint value)
+{
+  GEnumClass *klass = g_type_class_ref (type);
+  GEnumValue *v = g_enum_get_value (klass, value);
+  const gchar *nick = v ? v->value_nick : NULL;
+
+  g_type_class_unref (klass);
+  return nick;
+}
+
+/* Reads keying from application/x-srtp fields, as srtpdec does:
+ * srtp-cipher, srtp-auth, srtcp-cipher, srtcp-auth, srtp-key, roc, mki,
+ * then srtp-key2/mki2 ... srtp-key16/mki16. */
+gboolean
+gst_pgsm_srtp_keying_from_structure (GstPgsmSrtpKeying * k,
+    const GstStructure * s, GError ** error)
+{
+  gint rc, ra, rcc, rca;
+  GstBuffer *key = NULL, *mki = NULL;
+  guint i;
+
+  rc = enum_from_nick (PGSM_TYPE_SRTP_CIPHER,
+      gst_structure_get_string (s, "srtp-cipher"));
+  ra = enum_from_nick (PGSM_TYPE_SRTP_AUTH,
+      gst_structure_get_string (s, "srtp-auth"));
+  rcc = enum_from_nick (PGSM_TYPE_SRTP_CIPHER,
+      gst_structure_get_string (s, "srtcp-cipher"));
+  rca = enum_from_nick (PGSM_TYPE_SRTP_AUTH,
+      gst_structure_get_string (s, "srtcp-auth"));
+  if (rc < 0 || ra < 0 || rcc < 0 || rca < 0) {
+    g_set_error (error, PGSM_CRYPTO_ERROR, PGSM_CRYPTO_ERROR_UNKNOWN_SUITE,
+        "caps lack or misspell srtp-cipher, srtp-auth, srtcp-cipher or "
+        "srtcp-auth");
+    return FALSE;
+  }
+
+  gst_pgsm_srtp_keying_clear (k);
+  k->rtp_cipher = rc;
+  k->rtp_auth = ra;
+  k->rtcp_cipher = rcc;
+  k->rtcp_auth = rca;
+  k->roc = 0;
+  gst_structure_get_uint (s, "roc", &k->roc);
+
+  for (i = 0; i < GST_PGSM_SRTP_MAX_KEYS; i++) {
+    gchar kname[16], mname[16];
+
+    if (i == 0) {
+      g_strlcpy (kname, "srtp-key", sizeof (kname));
+      g_strlcpy (mname, "mki", sizeof (mname));
+    } else {
+      g_snprintf (kname, sizeof (kname), "srtp-key%u", i + 1);
+      g_snprintf (mname, sizeof (mname), "mki%u", i + 1);
+    }
+    key = mki = NULL;
+    if (!gst_structure_get (s, kname, GST_TYPE_BUFFER, &key, NULL) || !key)
+      break;
+    if (i > 0 && (!gst_structure_get (s, mname, GST_TYPE_BUFFER, &mki, NULL)
+            || !mki)) {
+      gst_buffer_unref (key);
+      break;
+    }
+    if (i == 0)
+      gst_structure_get (s, mname, GST_TYPE_BUFFER, &mki, NULL);
+    k->keys[i].key = gst_pgsm_srtp_secret_from_buffer (key);
+    if (mki)
+      k->keys[i].mki = gst_pgsm_srtp_secret_from_buffer (mki);
+    k->n_keys = i + 1;
+    gst_buffer_unref (key);
+    if (mki)
+      gst_buffer_unref (mki);
+  }
+
+  return gst_pgsm_srtp_keying_validate (k, error);
+}
+
+void
+gst_pgsm_srtp_keying_to_structure (const GstPgsmSrtpKeying * k,
+    GstStructure * s, gboolean with_keys)
+{
+  guint i;
+
+  gst_structure_set (s,
+      "srtp-cipher", G_TYPE_STRING,
+      enum_to_nick (PGSM_TYPE_SRTP_CIPHER, k->rtp_cipher),
+      "srtp-auth", G_TYPE_STRING, enum_to_nick (PGSM_TYPE_SRTP_AUTH,
+          effective_auth (k->rtp_cipher, k->rtp_auth)),
+      "srtcp-cipher", G_TYPE_STRING,
+      enum_to_nick (PGSM_TYPE_SRTP_CIPHER, k->rtcp_cipher),
+      "srtcp-auth", G_TYPE_STRING, enum_to_nick (PGSM_TYPE_SRTP_AUTH,
+          effective_auth (k->rtcp_cipher, k->rtcp_auth)), NULL);
+
+  for (i = 0; i < k->n_keys; i++) {
+    gchar kname[16], mname[16];
+
+    if (i == 0) {
+      g_strlcpy (kname, "srtp-key", sizeof (kname));
+      g_strlcpy (mname, "mki", sizeof (mname));
+    } else {
+      g_snprintf (kname, sizeof (kname), "srtp-key%u", i + 1);
+      g_snprintf (mname, sizeof (mname), "mki%u", i + 1);
+    }
+    /* MKIs are identifiers, not secrets (they travel in every packet) */
+    if (k->keys[i].mki) {
+      GstBuffer *b = gst_pgsm_srtp_buffer_from_bytes (k->keys[i].mki);
+      gst_structure_set (s, mname, GST_TYPE_BUFFER, b, NULL);
+      gst_buffer_unref (b);
+    }
+    if (with_keys && k->keys[i].key) {
+      GstBuffer *b = gst_pgsm_srtp_buffer_from_bytes (k->keys[i].key);
+      gst_structure_set (s, kname, GST_TYPE_BUFFER, b, NULL);
+      gst_buffer_unref (b);
+    }
+  }
+}
+
+/* Fills @p from @k. The policy points into @k's key bytes and into @p:
+ * both must outlive the libsrtp call that uses it. */
+gboolean
+gst_pgsm_srtp_policy_fill (GstPgsmSrtpPolicy * p, const GstPgsmSrtpKeying * k,
+    srtp_ssrc_type_t type, guint32 ssrc, guint window_size,
+    gboolean allow_repeat_tx)
+{
+  guint i;
+
+  memset (p, 0, sizeof (*p));
+  if (!set_crypto_policy (&p->policy.rtp, k->rtp_cipher, k->rtp_auth) ||
+      !set_crypto_policy (&p->policy.rtcp, k->rtcp_cipher, k->rtcp_auth))
+    return FALSE;
+
+  p->policy.ssrc.type = type;
+  p->policy.ssrc.value = ssrc;
+  p->policy.window_size = window_size;
+  p->policy.allow_repeat_tx = allow_repeat_tx;
+
+  if (k->n_keys == 0) {
+    p->policy.key = p->zero_key;
+  } else if (k->n_keys == 1 && k->keys[0].mki == NULL) {
+    p->policy.key = (guchar *) g_bytes_get_data (k->keys[0].key, NULL);
+  } else {
+    for (i = 0; i < k->n_keys; i++) {
+      p->master[i].key = (guchar *) g_bytes_get_data (k->keys[i].key, NULL);
+      p->master[i].mki_id = (guchar *) g_bytes_get_data (k->keys[i].mki, NULL);
+      p->master[i].mki_size = g_bytes_get_size (k->keys[i].mki);
+      p->master_ptrs[i] = &p->master[i];
+    }
+    p->policy.keys = p->master_ptrs;
+    p->policy.num_master_keys = k->n_keys;
+  }
+  return TRUE;
+}
+
+const gchar *
+gst_pgsm_srtp_status_to_string (srtp_err_status_t status)
+{
+  switch (status) {
+    case srtp_err_status_ok:
+      return "ok";
+    case srtp_err_status_fail:
+      return "unspecified failure";
+    case srtp_err_status_bad_param:
+      return "bad parameter";
+    case srtp_err_status_alloc_fail:
+      return "allocation failure";
+    case srtp_err_status_init_fail:
+      return "initialisation failure";
+    case srtp_err_status_auth_fail:
+      return "authentication failure";
+    case srtp_err_status_cipher_fail:
+      return "cipher failure";
+    case srtp_err_status_replay_fail:
+      return "replayed packet";
+    case srtp_err_status_replay_old:
+      return "packet too old (outside the replay window)";
+    case srtp_err_status_no_ctx:
+      return "no context for this SSRC";
+    case srtp_err_status_key_expired:
+      return "master key expired";
+    case srtp_err_status_parse_err:
+      return "packet parse error";
+    case srtp_err_status_bad_mki:
+      return "unknown MKI";
+    case srtp_err_status_pkt_idx_old:
+      return "packet index too old";
+    case srtp_err_status_pkt_idx_adv:
+      return "packet index advanced too far";
+    default:
+      return "libsrtp2 error";
+  }
+}
+
+void
+gst_pgsm_srtp_stats_table_init (GstPgsmSrtpStatsTable * t)
+{
+  t->table = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  t->last = NULL;
+}
+
+void
+gst_pgsm_srtp_stats_table_clear (GstPgsmSrtpStatsTable * t)
+{
+  t->last = NULL;
+  g_clear_pointer (&t->table, g_hash_table_unref);
+}
+
+/* Returns the entry of @ssrc, created when missing. The cache makes
+ * packets of an unchanged SSRC cost one compare. */
+GstPgsmSrtpSsrcStats *
+gst_pgsm_srtp_stats_table_get (GstPgsmSrtpStatsTable * t, guint32 ssrc)
+{
+  GstPgsmSrtpSsrcStats *s;
+
+  if (G_LIKELY (t->last && t->last->ssrc == ssrc))
+    return t->last;
+  if (t->table == NULL)
+    gst_pgsm_srtp_stats_table_init (t);
+  s = g_hash_table_lookup (t->table, GUINT_TO_POINTER (ssrc));
+  if (s == NULL) {
+    s = g_new0 (GstPgsmSrtpSsrcStats, 1);
+    s->ssrc = ssrc;
+    g_hash_table_insert (t->table, GUINT_TO_POINTER (ssrc), s);
+  }
+  t->last = s;
+  return s;
+}
+
+void
+gst_pgsm_srtp_stats_table_remove (GstPgsmSrtpStatsTable * t, guint32 ssrc)
+{
+  if (t->table == NULL)
+    return;
+  if (t->last && t->last->ssrc == ssrc)
+    t->last = NULL;
+  g_hash_table_remove (t->table, GUINT_TO_POINTER (ssrc));
+}
+
+gboolean
+gst_pgsm_srtp_read_ssrc (const guint8 * data, gsize size, gboolean is_rtcp,
+    guint32 * ssrc)
+{
+  gsize off = is_rtcp ? 4 : 8;
+
+  if (size < off + 4 || (data[0] >> 6) != 2)
+    return FALSE;
+  *ssrc = GST_READ_UINT32_BE (data + off);
+  return TRUE;
+}
+
+/* Copy of @caps renamed to @name without any SRTP keying field */
+GstCaps *
+gst_pgsm_srtp_caps_strip (GstCaps * caps, const gchar * name)
+{
+  GstCaps *out = gst_caps_copy (caps);
+  guint i, j;
+
+  for (i = 0; i < gst_caps_get_size (out); i++) {
+    GstStructure *s = gst_caps_get_structure (out, i);
+
+    gst_structure_set_name (s, name);
+    for (j = 0; gst_pgsm_srtp_caps_fields[j]; j++)
+      gst_structure_remove_field (s, gst_pgsm_srtp_caps_fields[j]);
+    for (j = 2; j <= GST_PGSM_SRTP_MAX_KEYS; j++) {
+      gchar f[16];
+
+      g_snprintf (f, sizeof (f), "srtp-key%u", j);
+      gst_structure_remove_field (s, f);
+      g_snprintf (f, sizeof (f), "mki%u", j);
+      gst_structure_remove_field (s, f);
+    }
+  }
+  return out;
+}

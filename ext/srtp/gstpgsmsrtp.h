@@ -1,0 +1,125 @@
+/* gst-pgsm
+ * Copyright (C) 2026 gst-pgsm contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#ifndef __GST_PGSM_SRTP_H__
+#define __GST_PGSM_SRTP_H__
+
+#include <gst/gst.h>
+#include <gst/pgsm/pgsm.h>
+#include <srtp2/srtp.h>
+
+G_BEGIN_DECLS
+#define GST_PGSM_SRTP_MAX_KEYS SRTP_MAX_NUM_MASTER_KEYS
+/* Fields of application/x-srtp caps that carry keying material or
+ * parameters; stripped from every caps we forward. */
+extern const gchar *const gst_pgsm_srtp_caps_fields[];
+
+/* One master key (key || salt) with its optional MKI. Both are GBytes
+ * whose memory is wiped when freed. */
+typedef struct
+{
+  GBytes *key;
+  GBytes *mki;
+} GstPgsmSrtpMasterKey;
+
+/* Everything needed to build a libsrtp2 policy. */
+typedef struct
+{
+  PgsmSrtpCipher rtp_cipher;
+  PgsmSrtpAuth rtp_auth;
+  PgsmSrtpCipher rtcp_cipher;
+  PgsmSrtpAuth rtcp_auth;
+  GstPgsmSrtpMasterKey keys[GST_PGSM_SRTP_MAX_KEYS];
+  guint n_keys;
+  guint64 lifetime;             /* packets per master key, 0 = no limit */
+  guint window_size;            /* 0 = caller's default */
+  guint32 roc;
+} GstPgsmSrtpKeying;
+
+/* Per-SSRC counters, shared by the encoder and the decoder. */
+typedef struct
+{
+  guint32 ssrc;
+  guint64 packets;
+  guint64 bytes;
+  guint64 rtcp_packets;
+  guint64 rtcp_bytes;
+  guint64 auth_failures;
+  guint64 replays;
+  guint64 malformed;
+  guint64 no_key;
+  /* warning rate limiting (decoder) */
+  gint64 last_warning_us;
+  gboolean warning_pending;
+  /* key lifetime accounting */
+  guint64 key_packets;
+  gboolean soft_limit_signalled;
+  gboolean hard_limit_reached;
+  /* decoder: stream keyed from caps (own libsrtp stream) or not */
+  gboolean has_own_keying;
+  gboolean own_use_mki;
+  guint64 own_lifetime;
+  gint64 last_request_us;
+} GstPgsmSrtpSsrcStats;
+
+/* A table of GstPgsmSrtpSsrcStats with a one-entry cache, so that a
+ * stream of packets from the same SSRC costs no hash lookup. */
+typedef struct
+{
+  GHashTable *table;
+  GstPgsmSrtpSsrcStats *last;
+} GstPgsmSrtpStatsTable;
+
+GBytes *gst_pgsm_srtp_secret_new (gconstpointer data, gsize size);
+GBytes *gst_pgsm_srtp_secret_from_buffer (GstBuffer * buf);
+GstBuffer *gst_pgsm_srtp_buffer_from_bytes (GBytes * bytes);
+
+void gst_pgsm_srtp_keying_init (GstPgsmSrtpKeying * k);
+void gst_pgsm_srtp_keying_clear (GstPgsmSrtpKeying * k);
+void gst_pgsm_srtp_keying_copy (GstPgsmSrtpKeying * dst,
+    const GstPgsmSrtpKeying * src);
+gboolean gst_pgsm_srtp_keying_equal (const GstPgsmSrtpKeying * a,
+    const GstPgsmSrtpKeying * b);
+gboolean gst_pgsm_srtp_keying_from_crypto (GstPgsmSrtpKeying * k,
+    const gchar * value, GError ** error);
+gboolean gst_pgsm_srtp_keying_from_structure (GstPgsmSrtpKeying * k,
+    const GstStructure * s, GError ** error);
+void gst_pgsm_srtp_keying_to_structure (const GstPgsmSrtpKeying * k,
+    GstStructure * s, gboolean with_keys);
+guint gst_pgsm_srtp_keying_key_length (const GstPgsmSrtpKeying * k);
+gboolean gst_pgsm_srtp_keying_validate (const GstPgsmSrtpKeying * k,
+    GError ** error);
+
+typedef struct
+{
+  srtp_policy_t policy;
+  srtp_master_key_t master[GST_PGSM_SRTP_MAX_KEYS];
+  srtp_master_key_t *master_ptrs[GST_PGSM_SRTP_MAX_KEYS];
+  guint8 zero_key[SRTP_MAX_KEY_LEN];
+} GstPgsmSrtpPolicy;
+
+gboolean gst_pgsm_srtp_policy_fill (GstPgsmSrtpPolicy * p,
+    const GstPgsmSrtpKeying * k, srtp_ssrc_type_t type, guint32 ssrc,
+    guint window_size, gboolean allow_repeat_tx);
+
+const gchar *gst_pgsm_srtp_status_to_string (srtp_err_status_t status);
+
+void gst_pgsm_srtp_stats_table_init (GstPgsmSrtpStatsTable * t);
+void gst_pgsm_srtp_stats_table_clear (GstPgsmSrtpStatsTable * t);
+GstPgsmSrtpSsrcStats *gst_pgsm_srtp_stats_table_get (GstPgsmSrtpStatsTable * t,
+    guint32 ssrc);
+void gst_pgsm_srtp_stats_table_remove (GstPgsmSrtpStatsTable * t, guint32 ssrc);
+
+gboolean gst_pgsm_srtp_read_ssrc (const guint8 * data, gsize size,
+    gboolean is_rtcp, guint32 * ssrc);
+
+GstCaps *gst_pgsm_srtp_caps_strip (GstCaps * caps, const gchar * name);
+
+G_END_DECLS
+#endif /* __GST_PGSM_SRTP_H__ */
