@@ -52,7 +52,10 @@ def run_pipelines(receiver, sender, seconds):
             loop.quit()
         elif msg.type == Gst.MessageType.WARNING:
             err, _ = msg.parse_warning()
-            say("  bus WARNING from %s: %s" % (msg.src.get_name(), err.message))
+            details = msg.parse_warning_details()
+            say("  bus WARNING from %s: %s%s" % (
+                msg.src.get_name(), err.message,
+                " [%s]" % details.to_string() if details else ""))
 
     for p in (receiver, sender):
         bus = p.get_bus()
@@ -135,8 +138,17 @@ def drain_tap(sock):
 
 
 def stats_text(element):
+    """The decoder's totals, as name=value pairs (see docs/pgsmsrtpdec.md)."""
     stats = element.get_property("stats")
-    return stats.to_string() if stats else "(no stats)"
+    if not stats:
+        return "(no stats)"
+    fields = []
+    for name in ("recv-count", "recv-drop-count", "auth-failures", "replays",
+                 "malformed"):
+        ok, value = stats.get_uint64(name)
+        if ok:
+            fields.append("%s=%d" % (name, value))
+    return " ".join(fields)
 
 
 def stats_total(element, field):
