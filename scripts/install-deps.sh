@@ -13,7 +13,7 @@ PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad
   # tests
-  gnutls-bin python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0
+  gnutls-bin python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gettext
   valgrind libclang-rt-14-dev clang
 )
 

@@ -15,10 +15,13 @@
  * Every gst-pgsm element reports a server certificate it cannot trust the
  * same way: a GST_MESSAGE_ERROR whose GError is
  * %PGSM_TLS_ERROR / %PGSM_TLS_ERROR_CERTIFICATE_NOT_TRUSTED, whose message is
- * %PGSM_CERTIFICATE_NOT_TRUSTED_MESSAGE, whose debug string gives the precise
- * reasons and whose details structure (%PGSM_CERTIFICATE_DETAILS_NAME) carries
- * the verdict. pgsm_element_post_certificate_error() is the one place that
- * builds that message.
+ * %PGSM_CERTIFICATE_NOT_TRUSTED_MESSAGE (translated into the language of the
+ * process's LC_MESSAGES locale when a translation is installed; byte for byte
+ * that text in the C locale), whose debug string gives the precise
+ * reasons (always in English) and whose details structure
+ * (%PGSM_CERTIFICATE_DETAILS_NAME) carries the verdict.
+ * pgsm_element_post_certificate_error() is the one place that builds that
+ * message.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -27,6 +30,23 @@
 
 #include "pgsmerror.h"
 #include "pgsm-enumtypes.h"
+#include "pgsmi18n.h"
+
+/* The warning is translated at run time from the public macro itself, so
+ * that in the C locale, where gettext returns its argument, it is the macro
+ * byte for byte.
+ * xgettext does not expand macros: this copy, never compiled, is what puts
+ * the sentence into po/gst-pgsm-1.0.pot. It must stay equal to
+ * PGSM_CERTIFICATE_NOT_TRUSTED_MESSAGE, or the translations stop matching
+ * (tests/check/libs/pgsmi18n.c fails then). */
+#if 0
+static const gchar *certificate_not_trusted_msgid =
+    /* TRANSLATORS: the one warning shown when the server's certificate
+       fails verification and the secure connection or call is refused.
+       It has no final full stop in English. */
+    N_("You are attempting to open a secure connection, but the server's "
+    "certificate is not trusted. Please contact your system administrator");
+#endif
 
 /**
  * pgsm_tls_error_quark:
@@ -160,8 +180,11 @@ pgsm_certificate_details_new (PgsmCertificateFlags flags, const gchar * host,
  * @certificate_sha256: (nullable): lower-case hex SHA-256 of its DER
  * @debug: (nullable): the precise reasons, for the debug string
  *
- * Posts the certificate ERROR on @element's bus: the one warning text, the
- * #PGSM_TLS_ERROR domain, @debug as debug string and the verdict as details.
+ * Posts the certificate ERROR on @element's bus: the one warning text
+ * (%PGSM_CERTIFICATE_NOT_TRUSTED_MESSAGE, translated through the
+ * `gst-pgsm-1.0` gettext domain into the language of the LC_MESSAGES
+ * locale), the #PGSM_TLS_ERROR domain, @debug as debug string (not
+ * translated) and the verdict as details.
  * Must not be called with @element's object lock held.
  *
  * Since: 0.1
@@ -185,10 +208,12 @@ pgsm_element_post_certificate_error (GstElement * element,
   details = pgsm_certificate_details_new (flags, host, port, certificate_pem,
       certificate_sha256);
 
+  pgsm_i18n_init ();
+
   /* gst_element_message_full_with_details takes both strings */
   gst_element_message_full_with_details (element, GST_MESSAGE_ERROR,
       PGSM_TLS_ERROR, PGSM_TLS_ERROR_CERTIFICATE_NOT_TRUSTED,
-      g_strdup (PGSM_CERTIFICATE_NOT_TRUSTED_MESSAGE), full_debug,
+      g_strdup (_(PGSM_CERTIFICATE_NOT_TRUSTED_MESSAGE)), full_debug,
       __FILE__, G_STRFUNC, __LINE__, details);
   g_free (reasons);
 }
