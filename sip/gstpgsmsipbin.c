@@ -1,0 +1,2034 @@
+/* gst-pgsm
+ * Copyright (C) 2026 gst-pgsm contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-pgsmsipbin
+ * @title: pgsmsipbin
+ * @see_also: pgsmsrtpenc, pgsmsrtpdec, pgsmtlssrc, rtpbin
+ *
+ * A secure voice call as one element. pgsmsipbin signals over SIP/TLS with
+ * Sofia-SIP (on a private GMainContext run by a thread the bin owns, so it
+ * works whatever main loop the application runs), offers and answers
+ * RTP/SAVP with SDES keys (RFC 4568), and wires rtpbin, pgsmsrtpenc,
+ * pgsmsrtpdec and UDP sockets inside itself. Raw audio goes in on the `sink`
+ * pad and the other side's audio comes out of the `src` pad.
+ *
+ * Before any SIP request goes to a TLS server, the server's certificate is
+ * checked by the project's one verifier (the one pgsmtlssrc uses) with the
+ * SIP identity rules of RFC 5922; Sofia's own TLS transport verifies too.
+ * When the certificate is not trusted, the bin posts the certificate ERROR
+ * (domain `pgsm-tls-error-quark`, the same sentence as every gst-pgsm
+ * element, reasons in the debug string, the verdict in the details) and no
+ * INVITE is sent.
+ *
+ * Progress is reported with element messages named `pgsm-call` (see
+ * docs/pgsmsipbin.md for every field).
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! pgsmsipbin \
+ *     remote-uri=sips:bob@127.0.0.1:5061 ca-file=ca.pem ! autoaudiosink
+ * ]|
+ *
+ * Since: 0.1
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstpgsmsipelements.h"
+#include "gstpgsmsdp.h"
+#include "gstpgsmsofia.h"
+#include "pgsmtlsverify.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+#include <gnutls/gnutls.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_pgsm_sip_bin_debug);
+#define GST_CAT_DEFAULT gst_pgsm_sip_bin_debug
+
+#define DEFAULT_LOCAL_URI NULL
+#define DEFAULT_LISTEN_URI "sips:127.0.0.1:0"
+#define DEFAULT_REMOTE_URI NULL
+#define DEFAULT_CA_FILE NULL
+#define DEFAULT_USE_SYSTEM_CA FALSE
+#define DEFAULT_CRL_FILE NULL
+#define DEFAULT_PINNED_SHA256 NULL
+#define DEFAULT_CERT_FILE NULL
+#define DEFAULT_KEY_FILE NULL
+#define DEFAULT_AUTO_ANSWER FALSE
+#define DEFAULT_SRTP_SUITES "AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32," \
+  "AEAD_AES_128_GCM,AES_256_CM_HMAC_SHA1_80"
+#define DEFAULT_CODECS "PCMU,PCMA"
+#define DEFAULT_ALLOW_INSECURE_SIGNALING FALSE
+#define DEFAULT_MAX_CALLS 1
+#define DEFAULT_RTP_PORT_MIN 0
+#define DEFAULT_RTP_PORT_MAX 0
+#define DEFAULT_BOUND_PORT 0
+
+/* bounds of the network steps of call set-up */
+#define CONNECT_TIMEOUT_S 10
+#define HANDSHAKE_TIMEOUT_MS 10000
+
+enum
+{
+  SIGNAL_CALL,
+  SIGNAL_ANSWER,
+  SIGNAL_REJECT,
+  SIGNAL_HANGUP,
+  LAST_SIGNAL
+};
+
+enum
+{
+  PROP_0,
+  PROP_LOCAL_URI,
+  PROP_LISTEN_URI,
+  PROP_BOUND_PORT,
+  PROP_REMOTE_URI,
+  PROP_CA_FILE,
+  PROP_USE_SYSTEM_CA,
+  PROP_CRL_FILE,
+  PROP_PINNED_SHA256,
+  PROP_CERT_FILE,
+  PROP_KEY_FILE,
+  PROP_AUTO_ANSWER,
+  PROP_SRTP_SUITES,
+  PROP_CODECS,
+  PROP_ALLOW_INSECURE_SIGNALING,
+  PROP_MAX_CALLS,
+  PROP_RTP_PORT_MIN,
+  PROP_RTP_PORT_MAX,
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw"));
+
+/* A snapshot of the properties, taken under the object lock */
+typedef struct
+{
+  gchar *local_uri;
+  gchar *listen_uri;
+  gchar *ca_file;
+  gboolean use_system_ca;
+  gchar *crl_file;
+  gchar *pinned_sha256;
+  gchar *cert_file;
+  gchar *key_file;
+  gboolean auto_answer;
+  gchar *srtp_suites;
+  gchar *codecs;
+  gboolean allow_insecure;
+  guint rtp_port_min;
+  guint rtp_port_max;
+} Settings;
+
+/* One call and its media. Protected by call_lock. */
+typedef struct
+{
+  gchar *call_id;
+  gboolean outgoing;
+  gboolean answered;
+  gboolean ended;               /* its last `pgsm-call` was posted */
+  gboolean invited;             /* outgoing: the INVITE was handed to Sofia */
+  gchar *remote_uri;
+  gchar *host;
+  guint port;
+
+  GArray *suites;
+  GArray *pts;
+  gchar *media_address;
+  GSocket *rtp_socket;
+  GSocket *rtcp_socket;
+  guint rtp_port;
+
+  PgsmSdpOffer *offer;
+  PgsmSdpDecision *decision;
+
+  GPtrArray *elements;          /* the media elements we added to the bin */
+  GstElement *srtpenc;
+  GstElement *srtpdec;
+  GstElement *depay;
+  GstPad *tee_pad;
+
+  gchar *peer_sha256;
+  gchar *tls_description;
+} Call;
+
+struct _GstPgsmSipBin
+{
+  GstBin parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+  GstElement *tee;
+
+  /* properties, protected by object lock */
+  Settings props;
+  gchar *remote_uri;
+  guint max_calls;
+  guint bound_port;
+
+  /* call state, protected by call_lock; never taken with the object lock */
+  GMutex call_lock;
+  GstPgsmSofia *sofia;
+  gchar *cert_dir;
+  Call *call;
+  GThread *setup_thread;
+  GCancellable *setup_cancel;   /* cancels its connect and handshake */
+};
+
+#define GST_TYPE_PGSM_SIP_BIN (gst_pgsm_sip_bin_get_type ())
+G_DECLARE_FINAL_TYPE (GstPgsmSipBin, gst_pgsm_sip_bin, GST, PGSM_SIP_BIN,
+    GstBin);
+G_DEFINE_TYPE (GstPgsmSipBin, gst_pgsm_sip_bin, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (pgsmsipbin, "pgsmsipbin",
+    GST_RANK_NONE, GST_TYPE_PGSM_SIP_BIN,
+    GST_DEBUG_CATEGORY_INIT (gst_pgsm_sip_bin_debug, "pgsmsipbin", 0,
+        "SIP/TLS secure call bin"));
+
+static guint signals[LAST_SIGNAL];
+
+static void gst_pgsm_sip_bin_finalize (GObject * object);
+static void gst_pgsm_sip_bin_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_pgsm_sip_bin_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static GstStateChangeReturn gst_pgsm_sip_bin_change_state (GstElement *
+    element, GstStateChange transition);
+static gchar *gst_pgsm_sip_bin_call (GstPgsmSipBin * self, const gchar * uri);
+static gboolean gst_pgsm_sip_bin_answer (GstPgsmSipBin * self,
+    const gchar * call_id);
+static gboolean gst_pgsm_sip_bin_reject (GstPgsmSipBin * self,
+    const gchar * call_id, guint status);
+static gboolean gst_pgsm_sip_bin_hangup (GstPgsmSipBin * self,
+    const gchar * call_id);
+static void media_stop_unlocked (GstPgsmSipBin * self, Call * call);
+
+static void
+install_string_prop (GObjectClass * klass, guint id, const gchar * name,
+    const gchar * blurb, const gchar * def)
+{
+  g_object_class_install_property (klass, id, g_param_spec_string (name,
+          name, blurb, def, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+}
+
+static void
+gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->finalize = gst_pgsm_sip_bin_finalize;
+  gobject_class->set_property = gst_pgsm_sip_bin_set_property;
+  gobject_class->get_property = gst_pgsm_sip_bin_get_property;
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_pgsm_sip_bin_change_state);
+
+  /**
+   * GstPgsmSipBin:local-uri:
+   *
+   * Our address of record, the From of our requests (`sips:alice@example.com`).
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_LOCAL_URI, "local-uri",
+      "Our SIP address of record (From)", DEFAULT_LOCAL_URI);
+  /**
+   * GstPgsmSipBin:listen-uri:
+   *
+   * Where the SIP agent binds: `sips:ADDRESS:PORT` (TLS; port 0 picks a free
+   * one, see #GstPgsmSipBin:bound-port). A `sip:` URI is refused unless
+   * #GstPgsmSipBin:allow-insecure-signaling is set.
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_LISTEN_URI, "listen-uri",
+      "SIP bind URI (sips:address:port)", DEFAULT_LISTEN_URI);
+  /**
+   * GstPgsmSipBin:bound-port:
+   *
+   * The port the SIP agent listens on, known from the READY state on.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_BOUND_PORT,
+      g_param_spec_uint ("bound-port", "Bound port",
+          "The SIP port the agent listens on (READY and later)", 0, 65535,
+          DEFAULT_BOUND_PORT, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstPgsmSipBin:remote-uri:
+   *
+   * Who to call when the bin reaches PLAYING (`sips:bob@host:port`).
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_REMOTE_URI, "remote-uri",
+      "SIP URI to call when PLAYING", DEFAULT_REMOTE_URI);
+  /**
+   * GstPgsmSipBin:ca-file:
+   *
+   * PEM file of the CA certificates to trust for SIP/TLS servers.
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_CA_FILE, "ca-file",
+      "PEM file of trusted CA certificates", DEFAULT_CA_FILE);
+  /**
+   * GstPgsmSipBin:use-system-ca:
+   *
+   * Also trust the system's CA store.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_USE_SYSTEM_CA,
+      g_param_spec_boolean ("use-system-ca", "Use system CA",
+          "Also trust the system CA store", DEFAULT_USE_SYSTEM_CA,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstPgsmSipBin:crl-file:
+   *
+   * A CRL (PEM or DER); revoked server certificates are refused.
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_CRL_FILE, "crl-file",
+      "Certificate revocation list", DEFAULT_CRL_FILE);
+  /**
+   * GstPgsmSipBin:pinned-sha256:
+   *
+   * Comma-separated hex SHA-256 fingerprints (certificate DER or SPKI DER);
+   * when set, the server certificate must match one of them.
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_PINNED_SHA256, "pinned-sha256",
+      "Comma-separated SHA-256 pins of the server certificate",
+      DEFAULT_PINNED_SHA256);
+  /**
+   * GstPgsmSipBin:cert-file:
+   *
+   * Our certificate chain (PEM, leaf first) when we listen for calls.
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_CERT_FILE, "cert-file",
+      "Our certificate chain (PEM) for listening", DEFAULT_CERT_FILE);
+  /**
+   * GstPgsmSipBin:key-file:
+   *
+   * The private key of #GstPgsmSipBin:cert-file (PEM).
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_KEY_FILE, "key-file",
+      "Private key of cert-file (PEM)", DEFAULT_KEY_FILE);
+  /**
+   * GstPgsmSipBin:auto-answer:
+   *
+   * Answer incoming calls at once (when their offer is acceptable).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_AUTO_ANSWER,
+      g_param_spec_boolean ("auto-answer", "Auto answer",
+          "Answer acceptable incoming calls at once", DEFAULT_AUTO_ANSWER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstPgsmSipBin:srtp-suites:
+   *
+   * Comma-separated SDES crypto suites, in offer order.
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_SRTP_SUITES, "srtp-suites",
+      "Comma-separated SRTP suites, in offer order", DEFAULT_SRTP_SUITES);
+  /**
+   * GstPgsmSipBin:codecs:
+   *
+   * Comma-separated codecs, in offer order: PCMU, PCMA.
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_CODECS, "codecs",
+      "Comma-separated codecs in offer order (PCMU, PCMA)", DEFAULT_CODECS);
+  /**
+   * GstPgsmSipBin:allow-insecure-signaling:
+   *
+   * Allow `sip:` (non-TLS) signalling. SDES keys then travel in clear: this
+   * exists only for the site's inside leg, behind the PBX.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class,
+      PROP_ALLOW_INSECURE_SIGNALING,
+      g_param_spec_boolean ("allow-insecure-signaling",
+          "Allow insecure signaling",
+          "Allow sip: (non-TLS) signalling; only for the site's inside leg",
+          DEFAULT_ALLOW_INSECURE_SIGNALING,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstPgsmSipBin:max-calls:
+   *
+   * Most simultaneous calls. Only 1 is implemented in this version.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_CALLS,
+      g_param_spec_uint ("max-calls", "Max calls",
+          "Most simultaneous calls", 1, 1, DEFAULT_MAX_CALLS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstPgsmSipBin:rtp-port-min:
+   *
+   * Lowest local RTP port (0 with rtp-port-max 0: any free pair).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_RTP_PORT_MIN,
+      g_param_spec_uint ("rtp-port-min", "RTP port min",
+          "Lowest local RTP port (0 = any)", 0, 65534, DEFAULT_RTP_PORT_MIN,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstPgsmSipBin:rtp-port-max:
+   *
+   * Highest local RTP port (0 = any).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_RTP_PORT_MAX,
+      g_param_spec_uint ("rtp-port-max", "RTP port max",
+          "Highest local RTP port (0 = any)", 0, 65535, DEFAULT_RTP_PORT_MAX,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstPgsmSipBin::call:
+   * @uri: the SIP URI to call
+   *
+   * Starts a call. Returns its call-id, or %NULL when it cannot start.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_CALL] = g_signal_new_class_handler ("call",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_pgsm_sip_bin_call), NULL, NULL, NULL,
+      G_TYPE_STRING, 1, G_TYPE_STRING);
+  /**
+   * GstPgsmSipBin::answer:
+   * @call_id: an incoming call
+   *
+   * Answers an incoming call whose offer was acceptable.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_ANSWER] = g_signal_new_class_handler ("answer",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_pgsm_sip_bin_answer), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+  /**
+   * GstPgsmSipBin::reject:
+   * @call_id: an incoming call
+   * @status: the SIP status (4xx-6xx), e.g. 486 or 603
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_REJECT] = g_signal_new_class_handler ("reject",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_pgsm_sip_bin_reject), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_UINT);
+  /**
+   * GstPgsmSipBin::hangup:
+   * @call_id: a call
+   *
+   * Ends a call: BYE, CANCEL or 603 as its state requires.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_HANGUP] = g_signal_new_class_handler ("hangup",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_pgsm_sip_bin_hangup), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Secure SIP call bin", "Source/Sink/Network/Audio",
+      "Secure voice calls: SIP over TLS with strict certificate checks and "
+      "SDES-SRTP media", "gst-pgsm contributors");
+}
+
+/* sink -> audioconvert -> audioresample -> 8 kHz mono S16 -> tee; each call
+ * takes a branch of the tee, which drops buffers while there is none */
+static void
+gst_pgsm_sip_bin_init (GstPgsmSipBin * self)
+{
+  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
+  GstElement *convert, *resample, *capsfilter;
+  GstCaps *caps;
+  GstPad *pad;
+
+  g_mutex_init (&self->call_lock);
+  self->props.listen_uri = g_strdup (DEFAULT_LISTEN_URI);
+  self->props.srtp_suites = g_strdup (DEFAULT_SRTP_SUITES);
+  self->props.codecs = g_strdup (DEFAULT_CODECS);
+  self->props.use_system_ca = DEFAULT_USE_SYSTEM_CA;
+  self->props.auto_answer = DEFAULT_AUTO_ANSWER;
+  self->props.allow_insecure = DEFAULT_ALLOW_INSECURE_SIGNALING;
+  self->props.rtp_port_min = DEFAULT_RTP_PORT_MIN;
+  self->props.rtp_port_max = DEFAULT_RTP_PORT_MAX;
+  self->max_calls = DEFAULT_MAX_CALLS;
+
+  convert = gst_element_factory_make ("audioconvert", "in_convert");
+  resample = gst_element_factory_make ("audioresample", "in_resample");
+  capsfilter = gst_element_factory_make ("capsfilter", "in_caps");
+  self->tee = gst_element_factory_make ("tee", "in_tee");
+  caps = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=8000,"
+      "channels=1,layout=interleaved");
+  g_object_set (capsfilter, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  g_object_set (self->tee, "allow-not-linked", TRUE, NULL);
+  gst_bin_add_many (GST_BIN (self), convert, resample, capsfilter, self->tee,
+      NULL);
+  gst_element_link_many (convert, resample, capsfilter, self->tee, NULL);
+
+  pad = gst_element_get_static_pad (convert, "sink");
+  self->sinkpad = gst_ghost_pad_new_from_template ("sink", pad,
+      gst_element_class_get_pad_template (klass, "sink"));
+  gst_object_unref (pad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_ghost_pad_new_no_target_from_template ("src",
+      gst_element_class_get_pad_template (klass, "src"));
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+}
+
+static void
+settings_clear (Settings * s)
+{
+  g_free (s->local_uri);
+  g_free (s->listen_uri);
+  g_free (s->ca_file);
+  g_free (s->crl_file);
+  g_free (s->pinned_sha256);
+  g_free (s->cert_file);
+  g_free (s->key_file);
+  g_free (s->srtp_suites);
+  g_free (s->codecs);
+  memset (s, 0, sizeof (*s));
+}
+
+static void
+settings_copy_locked (GstPgsmSipBin * self, Settings * s)
+{
+  *s = self->props;
+  s->local_uri = g_strdup (self->props.local_uri);
+  s->listen_uri = g_strdup (self->props.listen_uri);
+  s->ca_file = g_strdup (self->props.ca_file);
+  s->crl_file = g_strdup (self->props.crl_file);
+  s->pinned_sha256 = g_strdup (self->props.pinned_sha256);
+  s->cert_file = g_strdup (self->props.cert_file);
+  s->key_file = g_strdup (self->props.key_file);
+  s->srtp_suites = g_strdup (self->props.srtp_suites);
+  s->codecs = g_strdup (self->props.codecs);
+}
+
+static void
+settings_snapshot (GstPgsmSipBin * self, Settings * s)
+{
+  GST_OBJECT_LOCK (self);
+  settings_copy_locked (self, s);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+call_free (Call * call)
+{
+  g_free (call->call_id);
+  g_free (call->remote_uri);
+  g_free (call->host);
+  g_free (call->media_address);
+  g_clear_pointer (&call->suites, g_array_unref);
+  g_clear_pointer (&call->pts, g_array_unref);
+  g_clear_object (&call->rtp_socket);
+  g_clear_object (&call->rtcp_socket);
+  g_clear_pointer (&call->offer, pgsm_sdp_offer_free);
+  g_clear_pointer (&call->decision, pgsm_sdp_decision_free);
+  g_clear_pointer (&call->elements, g_ptr_array_unref);
+  g_clear_object (&call->srtpenc);
+  g_clear_object (&call->srtpdec);
+  g_clear_object (&call->depay);
+  g_free (call->peer_sha256);
+  g_free (call->tls_description);
+  g_free (call);
+}
+
+static void
+gst_pgsm_sip_bin_finalize (GObject * object)
+{
+  GstPgsmSipBin *self = GST_PGSM_SIP_BIN (object);
+
+  settings_clear (&self->props);
+  g_free (self->remote_uri);
+  g_free (self->cert_dir);
+  g_mutex_clear (&self->call_lock);
+  G_OBJECT_CLASS (gst_pgsm_sip_bin_parent_class)->finalize (object);
+}
+
+static void
+set_string (gchar ** field, const GValue * value)
+{
+  g_free (*field);
+  *field = g_value_dup_string (value);
+}
+
+static void
+gst_pgsm_sip_bin_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstPgsmSipBin *self = GST_PGSM_SIP_BIN (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LOCAL_URI:
+      set_string (&self->props.local_uri, value);
+      break;
+    case PROP_LISTEN_URI:
+      set_string (&self->props.listen_uri, value);
+      break;
+    case PROP_REMOTE_URI:
+      set_string (&self->remote_uri, value);
+      break;
+    case PROP_CA_FILE:
+      set_string (&self->props.ca_file, value);
+      break;
+    case PROP_USE_SYSTEM_CA:
+      self->props.use_system_ca = g_value_get_boolean (value);
+      break;
+    case PROP_CRL_FILE:
+      set_string (&self->props.crl_file, value);
+      break;
+    case PROP_PINNED_SHA256:
+      set_string (&self->props.pinned_sha256, value);
+      break;
+    case PROP_CERT_FILE:
+      set_string (&self->props.cert_file, value);
+      break;
+    case PROP_KEY_FILE:
+      set_string (&self->props.key_file, value);
+      break;
+    case PROP_AUTO_ANSWER:
+      self->props.auto_answer = g_value_get_boolean (value);
+      break;
+    case PROP_SRTP_SUITES:
+      set_string (&self->props.srtp_suites, value);
+      break;
+    case PROP_CODECS:
+      set_string (&self->props.codecs, value);
+      break;
+    case PROP_ALLOW_INSECURE_SIGNALING:
+      self->props.allow_insecure = g_value_get_boolean (value);
+      break;
+    case PROP_MAX_CALLS:
+      self->max_calls = g_value_get_uint (value);
+      break;
+    case PROP_RTP_PORT_MIN:
+      self->props.rtp_port_min = g_value_get_uint (value);
+      break;
+    case PROP_RTP_PORT_MAX:
+      self->props.rtp_port_max = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_pgsm_sip_bin_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstPgsmSipBin *self = GST_PGSM_SIP_BIN (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LOCAL_URI:
+      g_value_set_string (value, self->props.local_uri);
+      break;
+    case PROP_LISTEN_URI:
+      g_value_set_string (value, self->props.listen_uri);
+      break;
+    case PROP_BOUND_PORT:
+      g_value_set_uint (value, self->bound_port);
+      break;
+    case PROP_REMOTE_URI:
+      g_value_set_string (value, self->remote_uri);
+      break;
+    case PROP_CA_FILE:
+      g_value_set_string (value, self->props.ca_file);
+      break;
+    case PROP_USE_SYSTEM_CA:
+      g_value_set_boolean (value, self->props.use_system_ca);
+      break;
+    case PROP_CRL_FILE:
+      g_value_set_string (value, self->props.crl_file);
+      break;
+    case PROP_PINNED_SHA256:
+      g_value_set_string (value, self->props.pinned_sha256);
+      break;
+    case PROP_CERT_FILE:
+      g_value_set_string (value, self->props.cert_file);
+      break;
+    case PROP_KEY_FILE:
+      g_value_set_string (value, self->props.key_file);
+      break;
+    case PROP_AUTO_ANSWER:
+      g_value_set_boolean (value, self->props.auto_answer);
+      break;
+    case PROP_SRTP_SUITES:
+      g_value_set_string (value, self->props.srtp_suites);
+      break;
+    case PROP_CODECS:
+      g_value_set_string (value, self->props.codecs);
+      break;
+    case PROP_ALLOW_INSECURE_SIGNALING:
+      g_value_set_boolean (value, self->props.allow_insecure);
+      break;
+    case PROP_MAX_CALLS:
+      g_value_set_uint (value, self->max_calls);
+      break;
+    case PROP_RTP_PORT_MIN:
+      g_value_set_uint (value, self->props.rtp_port_min);
+      break;
+    case PROP_RTP_PORT_MAX:
+      g_value_set_uint (value, self->props.rtp_port_max);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* Posts a `pgsm-call` element message; @first_field... as
+ * gst_structure_set(), NULL-terminated. */
+static void
+post_call (GstPgsmSipBin * self, const gchar * state, const gchar * call_id,
+    const gchar * first_field, ...)
+{
+  GstStructure *s;
+  va_list ap;
+
+  s = gst_structure_new ("pgsm-call", "state", G_TYPE_STRING, state,
+      "call-id", G_TYPE_STRING, call_id ? call_id : "", NULL);
+  if (first_field != NULL) {
+    va_start (ap, first_field);
+    gst_structure_set_valist (s, first_field, ap);
+    va_end (ap);
+  }
+  GST_INFO_OBJECT (self, "call %s: %s", call_id ? call_id : "-", state);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* A port in decimal, 0..65535, or -1 */
+static gint
+parse_port (const gchar * text)
+{
+  guint64 v;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, 65535, &v, NULL))
+    return -1;
+  return (gint) v;
+}
+
+/* Splits `sip[s]:[user@]host[:port][;params]`; @host is set only on
+ * success */
+static gboolean
+parse_sip_uri (const gchar * uri, gboolean port_zero_ok, gboolean * tls,
+    gchar ** host, guint * port)
+{
+  const gchar *p;
+  gchar *hostport, *h = NULL, *sep = NULL;
+  gint n = -1;
+
+  if (uri == NULL)
+    return FALSE;
+  if (g_ascii_strncasecmp (uri, "sips:", 5) == 0) {
+    *tls = TRUE;
+    p = uri + 5;
+  } else if (g_ascii_strncasecmp (uri, "sip:", 4) == 0) {
+    *tls = FALSE;
+    p = uri + 4;
+  } else {
+    return FALSE;
+  }
+  if (strchr (p, '@') != NULL)
+    p = strchr (p, '@') + 1;
+  hostport = g_strndup (p, strcspn (p, ";?>"));
+  if (hostport[0] == '[') {
+    gchar *close = strchr (hostport, ']');
+
+    if (close != NULL) {
+      h = g_strndup (hostport + 1, close - hostport - 1);
+      sep = close[1] == ':' ? close + 1 : (close[1] == '\0' ? close + 1 : NULL);
+    }
+  } else {
+    sep = strrchr (hostport, ':');
+    h = sep ? g_strndup (hostport, sep - hostport) : g_strdup (hostport);
+    if (sep == NULL)
+      sep = hostport + strlen (hostport);
+  }
+  if (sep != NULL)
+    n = *sep == ':' ? parse_port (sep + 1) : (*tls ? 5061 : 5060);
+  g_free (hostport);
+  if (h == NULL || *h == '\0' || n < 0 || (n == 0 && !port_zero_ok)) {
+    g_free (h);
+    return FALSE;
+  }
+  *host = h;
+  *port = n;
+  return TRUE;
+}
+
+/* The local address the kernel would use toward @host (no packet is sent) */
+static gchar *
+local_address_toward (const gchar * host)
+{
+  GInetAddress *remote = g_inet_address_new_from_string (host);
+  GSocketAddress *sa = NULL, *local = NULL;
+  GSocket *sock = NULL;
+  gchar *result = NULL;
+
+  if (remote == NULL) {
+    GResolver *resolver = g_resolver_get_default ();
+    GList *list = g_resolver_lookup_by_name (resolver, host, NULL, NULL);
+
+    if (list != NULL)
+      remote = g_object_ref (list->data);
+    g_resolver_free_addresses (list);
+    g_object_unref (resolver);
+    if (remote == NULL)
+      return NULL;
+  }
+  sock = g_socket_new (g_inet_address_get_family (remote),
+      G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  sa = g_inet_socket_address_new (remote, 9);
+  if (sock != NULL && g_socket_connect (sock, sa, NULL, NULL))
+    local = g_socket_get_local_address (sock, NULL);
+  if (local != NULL)
+    result = g_inet_address_to_string (g_inet_socket_address_get_address
+        (G_INET_SOCKET_ADDRESS (local)));
+  g_clear_object (&local);
+  g_clear_object (&sa);
+  g_clear_object (&sock);
+  g_object_unref (remote);
+  return result;
+}
+
+static GSocket *
+bind_udp (GInetAddress * addr, guint port)
+{
+  GSocket *sock;
+  GSocketAddress *sa;
+  gboolean ok;
+
+  sock = g_socket_new (g_inet_address_get_family (addr),
+      G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  if (sock == NULL)
+    return NULL;
+  sa = g_inet_socket_address_new (addr, port);
+  ok = g_socket_bind (sock, sa, FALSE, NULL);
+  g_object_unref (sa);
+  if (!ok)
+    g_clear_object (&sock);
+  return sock;
+}
+
+static guint
+socket_port (GSocket * sock)
+{
+  GSocketAddress *sa = g_socket_get_local_address (sock, NULL);
+  guint port = 0;
+
+  if (sa != NULL)
+    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa));
+  g_clear_object (&sa);
+  return port;
+}
+
+/* An RTP socket on an even port and the RTCP socket on the next one, in
+ * [min, max] or anywhere when both are 0 */
+static gboolean
+alloc_media_sockets (Call * call, const Settings * st, GError ** error)
+{
+  GInetAddress *addr = g_inet_address_new_from_string (call->media_address);
+  guint attempt, port = 0;
+  gboolean any = st->rtp_port_min == 0 && st->rtp_port_max == 0;
+  guint min = any ? 0 : (st->rtp_port_min + 1) & ~1u;
+  guint max = any ? 0 : st->rtp_port_max;
+
+  if (addr == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "bad media address %s", call->media_address);
+    return FALSE;
+  }
+  for (attempt = 0; attempt < 64; attempt++) {
+    if (any) {
+      call->rtp_socket = bind_udp (addr, 0);
+      port = call->rtp_socket ? socket_port (call->rtp_socket) : 0;
+      if (port == 0 || port >= 65535 || (port & 1)) {
+        g_clear_object (&call->rtp_socket);
+        continue;
+      }
+    } else {
+      port = min + 2 * attempt;
+      if (port + 1 > max)
+        break;
+      call->rtp_socket = bind_udp (addr, port);
+      if (call->rtp_socket == NULL)
+        continue;
+    }
+    call->rtcp_socket = bind_udp (addr, port + 1);
+    if (call->rtcp_socket != NULL) {
+      call->rtp_port = port;
+      g_object_unref (addr);
+      return TRUE;
+    }
+    g_clear_object (&call->rtp_socket);
+  }
+  g_object_unref (addr);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+      "no free RTP/RTCP port pair on %s", call->media_address);
+  return FALSE;
+}
+
+static gboolean
+parse_codecs (const gchar * list, GArray * pts)
+{
+  g_auto (GStrv) names = g_strsplit_set (list ? list : "", ", ", -1);
+  guint i;
+
+  for (i = 0; names[i] != NULL; i++) {
+    guint pt;
+
+    if (g_ascii_strcasecmp (names[i], "PCMU") == 0)
+      pt = PGSM_SDP_PT_PCMU;
+    else if (g_ascii_strcasecmp (names[i], "PCMA") == 0)
+      pt = PGSM_SDP_PT_PCMA;
+    else
+      continue;
+    g_array_append_val (pts, pt);
+  }
+  return pts->len > 0;
+}
+
+static void
+local_from_call (const Call * call, PgsmSdpLocal * local)
+{
+  memset (local, 0, sizeof (*local));
+  local->address = call->media_address;
+  local->rtp_port = call->rtp_port;
+  local->suites = (const PgsmSrtpSuite *) call->suites->data;
+  local->n_suites = call->suites->len;
+  local->payload_types = (const guint *) call->pts->data;
+  local->n_payload_types = call->pts->len;
+}
+
+/* Suites, codecs and media sockets of a new call; an ERROR when the
+ * configuration is unusable */
+static gboolean
+call_prepare (GstPgsmSipBin * self, Call * call, const Settings * st,
+    const gchar * toward)
+{
+  g_autoptr (GError) err = NULL;
+
+  call->suites = g_array_new (FALSE, FALSE, sizeof (PgsmSrtpSuite));
+  call->pts = g_array_new (FALSE, FALSE, sizeof (guint));
+  if (!pgsm_sdp_parse_suites (st->srtp_suites ? st->srtp_suites : "",
+          call->suites, &err)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid SRTP suite list."), ("srtp-suites: %s", err->message));
+    return FALSE;
+  }
+  if (!parse_codecs (st->codecs, call->pts)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("No usable audio codec configured."), ("codecs: '%s'",
+            st->codecs ? st->codecs : ""));
+    return FALSE;
+  }
+  call->media_address = local_address_toward (toward);
+  if (call->media_address == NULL)
+    call->media_address = g_strdup ("127.0.0.1");
+  if (!alloc_media_sockets (call, st, &err)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Could not open the RTP sockets."), ("%s", err->message));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- media ------------------------------------------------------------ */
+
+static GstElement *
+make (Call * call, GstBin * bin, const gchar * factory)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+
+  if (e == NULL)
+    return NULL;
+  gst_bin_add (bin, e);
+  g_ptr_array_add (call->elements, gst_object_ref (e));
+  return e;
+}
+
+/* rtpbin looks up the encoder's rtp[c]_src_N and rtp[c]_sink_N as static
+ * pads: request the sink pad (which makes its src twin) before handing the
+ * encoder out, as webrtcbin does */
+static GstElement *
+hand_out_encoder (Call * call, const gchar * prefix, guint session)
+{
+  gchar *name;
+  GstPad *pad;
+
+  if (call->srtpenc == NULL)
+    return NULL;
+  name = g_strdup_printf ("%s_sink_%u", prefix, session);
+  pad = gst_element_get_static_pad (call->srtpenc, name);
+  if (pad == NULL)
+    pad = gst_element_request_pad_simple (call->srtpenc, name);
+  g_free (name);
+  if (pad == NULL)
+    return NULL;
+  gst_object_unref (pad);
+  return gst_object_ref (call->srtpenc);
+}
+
+static GstElement *
+request_rtp_encoder_cb (GstElement * rtpbin, guint session, Call * call)
+{
+  return hand_out_encoder (call, "rtp", session);
+}
+
+static GstElement *
+request_rtcp_encoder_cb (GstElement * rtpbin, guint session, Call * call)
+{
+  return hand_out_encoder (call, "rtcp", session);
+}
+
+static GstElement *
+request_decoder_cb (GstElement * rtpbin, guint session, Call * call)
+{
+  return call->srtpdec ? gst_object_ref (call->srtpdec) : NULL;
+}
+
+static void
+rtpbin_pad_added_cb (GstElement * rtpbin, GstPad * pad, GstElement * depay)
+{
+  GstPad *sink;
+
+  if (!g_str_has_prefix (GST_PAD_NAME (pad), "recv_rtp_src_"))
+    return;
+  sink = gst_element_get_static_pad (depay, "sink");
+  if (!gst_pad_is_linked (sink))
+    gst_pad_link (pad, sink);
+  gst_object_unref (sink);
+}
+
+/* The SRTP elements, keyed from the decision. Fail closed: without them no
+ * media element is created at all. */
+static gboolean
+make_srtp (GstPgsmSipBin * self, Call * call)
+{
+  gchar *crypto;
+
+  call->srtpenc = gst_element_factory_make ("pgsmsrtpenc", NULL);
+  call->srtpdec = gst_element_factory_make ("pgsmsrtpdec", NULL);
+  if (call->srtpenc == NULL || call->srtpdec == NULL) {
+    g_clear_object (&call->srtpenc);
+    g_clear_object (&call->srtpdec);
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("The SRTP elements are missing: the call cannot be secured."),
+        ("pgsmsrtpenc or pgsmsrtpdec not found (plugin pgsmsrtp)"));
+    return FALSE;
+  }
+  gst_object_ref_sink (call->srtpenc);
+  gst_object_ref_sink (call->srtpdec);
+  /* the key strings are wiped before they are freed */
+  crypto = pgsm_crypto_attribute_to_string (call->decision->local_crypto);
+  g_object_set (call->srtpenc, "crypto", crypto, NULL);
+  memset (crypto, 0, strlen (crypto));
+  g_free (crypto);
+  crypto = pgsm_crypto_attribute_to_string (call->decision->remote_crypto);
+  g_object_set (call->srtpdec, "crypto", crypto, NULL);
+  memset (crypto, 0, strlen (crypto));
+  g_free (crypto);
+  return TRUE;
+}
+
+static GstElement *
+make_udpsrc (Call * call, GstBin * bin, GSocket * sock, const gchar * caps)
+{
+  GstElement *src = make (call, bin, "udpsrc");
+  GstCaps *c = gst_caps_from_string (caps);
+
+  g_object_set (src, "socket", sock, "close-socket", FALSE, "caps", c, NULL);
+  gst_caps_unref (c);
+  return src;
+}
+
+static GstElement *
+make_udpsink (Call * call, GstBin * bin, GSocket * sock, const gchar * host,
+    guint port)
+{
+  GstElement *sink = make (call, bin, "udpsink");
+
+  /* symmetric RTP: send from the socket we receive on */
+  g_object_set (sink, "socket", sock, "close-socket", FALSE, "host", host,
+      "port", port, "sync", FALSE, "async", FALSE, NULL);
+  return sink;
+}
+
+static gboolean
+link_pads (GstElement * src, const gchar * srcname, GstElement * sink,
+    const gchar * sinkname)
+{
+  return gst_element_link_pads (src, srcname, sink, sinkname);
+}
+
+/* Builds and starts the media of an accepted call. Called with call_lock. */
+static gboolean
+media_start_unlocked (GstPgsmSipBin * self, Call * call)
+{
+  GstBin *bin = GST_BIN (self);
+  PgsmSdpDecision *d = call->decision;
+  gboolean pcmu = d->payload_type == PGSM_SDP_PT_PCMU;
+  GstElement *rtpbin, *queue, *enc, *pay, *dec, *conv, *res;
+  GstElement *rtp_src, *rtcp_src, *rtp_sink, *rtcp_sink;
+  gchar *caps;
+  GstPad *pad, *qsink;
+  guint i;
+  gboolean ok = TRUE;
+
+  if (!make_srtp (self, call))
+    return FALSE;
+  call->elements = g_ptr_array_new_with_free_func (gst_object_unref);
+
+  rtpbin = make (call, bin, "rtpbin");
+  g_object_set (rtpbin, "latency", 60, NULL);
+  g_signal_connect (rtpbin, "request-rtp-encoder",
+      G_CALLBACK (request_rtp_encoder_cb), call);
+  g_signal_connect (rtpbin, "request-rtcp-encoder",
+      G_CALLBACK (request_rtcp_encoder_cb), call);
+  g_signal_connect (rtpbin, "request-rtp-decoder",
+      G_CALLBACK (request_decoder_cb), call);
+  g_signal_connect (rtpbin, "request-rtcp-decoder",
+      G_CALLBACK (request_decoder_cb), call);
+
+  /* send: tee -> queue -> encoder -> payloader -> rtpbin -> udpsink */
+  queue = make (call, bin, "queue");
+  g_object_set (queue, "max-size-time", (guint64) 200 * GST_MSECOND,
+      "max-size-buffers", 0, "max-size-bytes", 0, "leaky", 2, NULL);
+  enc = make (call, bin, pcmu ? "mulawenc" : "alawenc");
+  pay = make (call, bin, pcmu ? "rtppcmupay" : "rtppcmapay");
+  /* initial sequence number below 2^15 (RFC 4568 7.1.4 / SRTP ROC safety) */
+  g_object_set (pay, "seqnum-offset", (gint) g_random_int_range (0, 0x8000),
+      "pt", d->payload_type, "min-ptime", (gint64) 20 * GST_MSECOND,
+      "max-ptime", (gint64) 20 * GST_MSECOND, NULL);
+  rtp_sink = make_udpsink (call, bin, call->rtp_socket, d->remote_address,
+      d->remote_rtp_port);
+  rtcp_sink = make_udpsink (call, bin, call->rtcp_socket, d->remote_address,
+      d->remote_rtcp_port);
+
+  /* receive: udpsrc -> rtpbin -> depayloader -> decoder -> src */
+  caps = g_strdup_printf ("application/x-srtp,media=audio,clock-rate=8000,"
+      "encoding-name=%s,payload=%u", d->encoding_name, d->payload_type);
+  rtp_src = make_udpsrc (call, bin, call->rtp_socket, caps);
+  g_free (caps);
+  rtcp_src = make_udpsrc (call, bin, call->rtcp_socket, "application/x-srtcp");
+  call->depay = gst_object_ref (make (call, bin, pcmu ? "rtppcmudepay" :
+          "rtppcmadepay"));
+  dec = make (call, bin, pcmu ? "mulawdec" : "alawdec");
+  conv = make (call, bin, "audioconvert");
+  res = make (call, bin, "audioresample");
+  g_signal_connect_data (rtpbin, "pad-added",
+      G_CALLBACK (rtpbin_pad_added_cb), gst_object_ref (call->depay),
+      (GClosureNotify) gst_object_unref, 0);
+
+  ok &= gst_element_link_many (queue, enc, pay, NULL);
+  ok &= link_pads (pay, "src", rtpbin, "send_rtp_sink_0");
+  ok &= link_pads (rtpbin, "send_rtp_src_0", rtp_sink, "sink");
+  ok &= link_pads (rtpbin, "send_rtcp_src_0", rtcp_sink, "sink");
+  ok &= link_pads (rtp_src, "src", rtpbin, "recv_rtp_sink_0");
+  ok &= link_pads (rtcp_src, "src", rtpbin, "recv_rtcp_sink_0");
+  ok &= gst_element_link_many (call->depay, dec, conv, res, NULL);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("Could not build the call's media pipeline."), ("link failed"));
+    return FALSE;
+  }
+
+  pad = gst_element_get_static_pad (res, "src");
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), pad);
+  gst_object_unref (pad);
+
+  for (i = 0; i < call->elements->len; i++)
+    gst_element_sync_state_with_parent (g_ptr_array_index (call->elements, i));
+
+  /* last: connect the audio input, so nothing flows before the keys */
+  call->tee_pad = gst_element_request_pad_simple (self->tee, "src_%u");
+  qsink = gst_element_get_static_pad (queue, "sink");
+  gst_pad_link (call->tee_pad, qsink);
+  gst_object_unref (qsink);
+  return TRUE;
+}
+
+/* Stops and removes the media of @call. Called with call_lock. */
+static void
+media_stop_unlocked (GstPgsmSipBin * self, Call * call)
+{
+  guint i;
+
+  if (call->tee_pad != NULL) {
+    GstPad *peer = gst_pad_get_peer (call->tee_pad);
+
+    if (peer != NULL) {
+      gst_pad_unlink (call->tee_pad, peer);
+      gst_object_unref (peer);
+    }
+    gst_element_release_request_pad (self->tee, call->tee_pad);
+    gst_clear_object (&call->tee_pad);
+  }
+  if (call->elements == NULL)
+    return;
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), NULL);
+  for (i = 0; i < call->elements->len; i++) {
+    GstElement *e = g_ptr_array_index (call->elements, i);
+
+    gst_element_set_locked_state (e, TRUE);
+    gst_element_set_state (e, GST_STATE_NULL);
+  }
+  for (i = 0; i < call->elements->len; i++)
+    gst_bin_remove (GST_BIN (self), g_ptr_array_index (call->elements, i));
+  g_clear_pointer (&call->elements, g_ptr_array_unref);
+}
+
+static void
+post_secured (GstPgsmSipBin * self, Call * call)
+{
+  const PgsmSrtpSuiteInfo *info = pgsm_srtp_suite_get_info
+      (call->decision->suite);
+
+  post_call (self, "secured", call->call_id,
+      "suite", G_TYPE_STRING, info ? info->name : "",
+      "codec", G_TYPE_STRING, call->decision->encoding_name,
+      "remote-address", G_TYPE_STRING, call->decision->remote_address,
+      "remote-port", G_TYPE_UINT, call->decision->remote_rtp_port,
+      "local-port", G_TYPE_UINT, call->rtp_port,
+      "tls-description", G_TYPE_STRING,
+      call->tls_description ? call->tls_description : "",
+      "peer-certificate-sha256", G_TYPE_STRING,
+      call->peer_sha256 ? call->peer_sha256 : "",
+      "src-pad", G_TYPE_STRING, "src", "sink-pad", G_TYPE_STRING, "sink", NULL);
+}
+
+/* ---- certificate check before any SIP request -------------------------- */
+
+static gboolean
+wait_socket (GSocket * sock, gnutls_session_t session, gint64 deadline,
+    GCancellable * cancellable)
+{
+  GIOCondition cond = gnutls_record_get_direction (session) ?
+      G_IO_OUT : G_IO_IN;
+  gint64 left = deadline - g_get_monotonic_time ();
+
+  if (left <= 0)
+    return FALSE;
+  return g_socket_condition_timed_wait (sock, cond, left, cancellable, NULL);
+}
+
+static void
+verify_settings_from (const Settings * st, PgsmTlsVerifySettings * vs)
+{
+  memset (vs, 0, sizeof (*vs));
+  vs->ca_file = g_strdup (st->ca_file);
+  vs->use_system_ca = st->use_system_ca;
+  vs->crl_file = g_strdup (st->crl_file);
+  if (st->pinned_sha256 != NULL && *st->pinned_sha256 != '\0')
+    vs->pinned_sha256 = g_strsplit_set (st->pinned_sha256, ", ", -1);
+  vs->identity = PGSM_TLS_IDENTITY_SIP;
+}
+
+/* Handshake with the server and verify it, then close: no SIP byte is sent
+ * on this connection. Posts the certificate ERROR on failure. */
+static gboolean
+precheck_server (GstPgsmSipBin * self, Call * call, const Settings * st,
+    GCancellable * cancellable)
+{
+  PgsmTlsVerifySettings vs;
+  gnutls_certificate_credentials_t creds = NULL;
+  gnutls_session_t session = NULL;
+  GSocketClient *client = NULL;
+  GSocketConnection *conn = NULL;
+  GSocketConnectable *addr = NULL;
+  PgsmTlsVerdict *verdict = NULL;
+  GSocket *sock;
+  GError *err = NULL;
+  gint64 deadline;
+  gboolean ok = FALSE;
+  int ret;
+
+  verify_settings_from (st, &vs);
+  creds = pgsm_tls_credentials_new (&vs, &err);
+  if (creds == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("No trusted certificate authority could be loaded."),
+        ("%s", err->message));
+    goto out;
+  }
+  client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, CONNECT_TIMEOUT_S);
+  /* straight to the server: a SIP/TLS check never goes through a proxy */
+  g_socket_client_set_enable_proxy (client, FALSE);
+  addr = g_network_address_new (call->host, call->port);
+  conn = g_socket_client_connect (client, addr, cancellable, &err);
+  if (conn == NULL) {
+    /* cancellation (the bin is stopping) is not an error */
+    if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+          ("Could not connect to the SIP server."), ("%s:%u: %s", call->host,
+              call->port, err->message));
+    goto out;
+  }
+  sock = g_socket_connection_get_socket (conn);
+  gnutls_init (&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+  if (!pgsm_tls_session_setup_client (session, creds, call->host, &err)) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("Could not set up TLS."), ("%s", err->message));
+    goto out;
+  }
+  gnutls_transport_set_int (session, g_socket_get_fd (sock));
+  deadline = g_get_monotonic_time () + HANDSHAKE_TIMEOUT_MS * 1000;
+  do {
+    ret = gnutls_handshake (session);
+  } while (ret < 0 && !gnutls_error_is_fatal (ret)
+      && wait_socket (sock, session, deadline, cancellable));
+
+  if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) {
+    /* stopped, or the server said nothing in time: not a verdict */
+    if (!g_cancellable_is_cancelled (cancellable))
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+          ("The SIP server did not complete the TLS handshake."),
+          ("%s:%u: no handshake within %d ms", call->host, call->port,
+              HANDSHAKE_TIMEOUT_MS));
+    goto out;
+  }
+  if (ret < 0)
+    verdict = pgsm_tls_verdict_new_for_handshake_error (ret);
+  else
+    verdict = pgsm_tls_verify_session (session, creds, &vs, call->host);
+  if (verdict == NULL || verdict->flags != 0) {
+    if (verdict != NULL)
+      pgsm_tls_verdict_post_error (verdict, GST_ELEMENT (self), call->host,
+          call->port);
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE, (NULL),
+          ("no verdict for %s:%u", call->host, call->port));
+    goto out;
+  }
+  call->peer_sha256 = g_strdup (verdict->peer_sha256);
+  {
+    char *desc = gnutls_session_get_desc (session);
+
+    call->tls_description = g_strdup (desc);
+    gnutls_free (desc);
+  }
+  gnutls_bye (session, GNUTLS_SHUT_WR);
+  ok = TRUE;
+
+out:
+  g_clear_pointer (&verdict, pgsm_tls_verdict_free);
+  if (session != NULL)
+    gnutls_deinit (session);
+  if (creds != NULL)
+    gnutls_certificate_free_credentials (creds);
+  if (conn != NULL)
+    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  g_clear_object (&conn);
+  g_clear_object (&addr);
+  g_clear_object (&client);
+  g_clear_error (&err);
+  pgsm_tls_verify_settings_clear (&vs);
+  return ok;
+}
+
+/* ---- outgoing calls ---------------------------------------------------- */
+
+static void
+fail_call_unlocked (GstPgsmSipBin * self, Call * call, guint status,
+    const gchar * reason)
+{
+  post_call (self, "failed", call->call_id, "status", G_TYPE_UINT, status,
+      "reason", G_TYPE_STRING, reason ? reason : "", NULL);
+  media_stop_unlocked (self, call);
+  if (self->call == call)
+    self->call = NULL;
+  call_free (call);
+}
+
+/* Runs in a thread of its own: the certificate check and socket set-up
+ * block. Ends with the INVITE handed to the Sofia thread, or `failed`. */
+static gpointer
+setup_thread_func (gpointer data)
+{
+  GstPgsmSipBin *self = data;
+  Settings st;
+  Call *call;
+  gboolean tls = FALSE, ok;
+  gchar *host = NULL;
+  guint port = 0;
+  GError *err = NULL;
+  PgsmSdpLocal local;
+  GCancellable *cancellable;
+
+  settings_snapshot (self, &st);
+  g_mutex_lock (&self->call_lock);
+  call = self->call;
+  cancellable = g_object_ref (self->setup_cancel);
+  g_mutex_unlock (&self->call_lock);
+  if (call == NULL)
+    goto done;
+
+  /* reads and writes of call fields below race with nobody: the call is
+   * not known to Sofia yet, and stop joins this thread first */
+  ok = parse_sip_uri (call->remote_uri, FALSE, &tls, &host, &port);
+  call->host = host;
+  call->port = port;
+  post_call (self, "calling", call->call_id, "remote-uri", G_TYPE_STRING,
+      call->remote_uri, NULL);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid SIP URI."),
+        ("cannot call '%s'", call->remote_uri));
+  } else if (!tls && !st.allow_insecure) {
+    ok = FALSE;
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Refusing to call over insecure signalling."),
+        ("%s is not a sips: URI; SDES keys must travel over TLS "
+            "(allow-insecure-signaling is false)", call->remote_uri));
+  } else if (tls) {
+    ok = precheck_server (self, call, &st, cancellable);
+  }
+  if (ok)
+    ok = call_prepare (self, call, &st, call->host);
+  if (ok) {
+    local_from_call (call, &local);
+    call->offer = pgsm_sdp_offer_new (&local, &err);
+    if (call->offer == NULL) {
+      ok = FALSE;
+      GST_ELEMENT_ERROR (self, LIBRARY, FAILED, ("Could not make an offer."),
+          ("%s", err->message));
+      g_clear_error (&err);
+    }
+  }
+
+  g_mutex_lock (&self->call_lock);
+  if (g_cancellable_is_cancelled (cancellable)) {
+    /* hung up (or stopping) during the set-up: nothing was sent */
+    post_call (self, "ended", call->call_id, "status", G_TYPE_UINT, 0,
+        "reason", G_TYPE_STRING, "hung up before the INVITE", NULL);
+    call->ended = TRUE;
+    ok = FALSE;
+  }
+  if (!ok) {
+    if (!call->ended)
+      post_call (self, "failed", call->call_id, "status", G_TYPE_UINT, 0,
+          "reason", G_TYPE_STRING, "call set-up failed", NULL);
+    media_stop_unlocked (self, call);
+    if (self->call == call)
+      self->call = NULL;
+    call_free (call);
+  } else if (self->sofia != NULL) {
+    call->invited = TRUE;
+    gst_pgsm_sofia_invite (self->sofia, call->call_id, call->remote_uri,
+        call->offer->sdp);
+  }
+  g_mutex_unlock (&self->call_lock);
+
+done:
+  g_object_unref (cancellable);
+  settings_clear (&st);
+  return NULL;
+}
+
+static gchar *
+gst_pgsm_sip_bin_call (GstPgsmSipBin * self, const gchar * uri)
+{
+  Call *call;
+  gchar *id = NULL;
+
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  g_mutex_lock (&self->call_lock);
+  /* the set-up thread of an earlier call is done once that call is gone:
+   * it only takes call_lock to remove it, then returns */
+  if (self->call == NULL && self->setup_thread != NULL) {
+    g_thread_join (g_steal_pointer (&self->setup_thread));
+    g_clear_object (&self->setup_cancel);
+  }
+  if (self->sofia == NULL || self->call != NULL) {
+    GST_WARNING_OBJECT (self, "cannot call now (not started or busy)");
+    goto out;
+  }
+  call = g_new0 (Call, 1);
+  call->call_id = gst_pgsm_sofia_new_call_id ();
+  call->outgoing = TRUE;
+  call->remote_uri = g_strdup (uri);
+  self->call = call;
+  id = g_strdup (call->call_id);
+  self->setup_cancel = g_cancellable_new ();
+  self->setup_thread = g_thread_new ("pgsmsip-setup", setup_thread_func, self);
+
+out:
+  g_mutex_unlock (&self->call_lock);
+  return id;
+}
+
+/* ---- Sofia events (in the Sofia thread) ------------------------------- */
+
+static Call *
+lookup_unlocked (GstPgsmSipBin * self, const gchar * call_id)
+{
+  if (self->call != NULL && g_strcmp0 (self->call->call_id, call_id) == 0)
+    return self->call;
+  return NULL;
+}
+
+static void
+on_progress (GstPgsmSofia * sofia, const gchar * call_id, guint status,
+    const gchar * phrase, GstPgsmSipBin * self)
+{
+  if (status == 180 || status == 183)
+    post_call (self, "ringing", call_id, "status", G_TYPE_UINT, status,
+        "reason", G_TYPE_STRING, phrase, NULL);
+}
+
+static void
+on_answered (GstPgsmSofia * sofia, const gchar * call_id, guint status,
+    const gchar * phrase, const gchar * sdp, GstPgsmSipBin * self)
+{
+  Call *call;
+  PgsmSdpLocal local;
+
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, call_id);
+  if (call == NULL || status >= 300)
+    goto out;
+
+  local_from_call (call, &local);
+  call->decision = pgsm_sdp_accept_answer (&local, call->offer, sdp);
+  if (!pgsm_sdp_decision_is_accepted (call->decision)) {
+    /* fail closed: end the dialog, never fall back to clear RTP */
+    GST_ELEMENT_ERROR (self, STREAM, DECRYPT_NOKEY,
+        ("The called party answered without usable SRTP keys."),
+        ("call %s: %s", call_id, call->decision->reason));
+    post_call (self, "failed", call_id, "status", G_TYPE_UINT, status,
+        "reason", G_TYPE_STRING, call->decision->reason, NULL);
+    call->ended = TRUE;
+    gst_pgsm_sofia_hangup (self->sofia, call_id);
+    goto out;
+  }
+  if (media_start_unlocked (self, call)) {
+    post_secured (self, call);
+  } else {
+    post_call (self, "failed", call_id, "status", G_TYPE_UINT, 0,
+        "reason", G_TYPE_STRING, "the media could not start", NULL);
+    call->ended = TRUE;
+    gst_pgsm_sofia_hangup (self->sofia, call_id);
+  }
+
+out:
+  g_mutex_unlock (&self->call_lock);
+}
+
+static void
+on_established (GstPgsmSofia * sofia, const gchar * call_id,
+    GstPgsmSipBin * self)
+{
+  post_call (self, "established", call_id, NULL);
+}
+
+static void
+on_ended (GstPgsmSofia * sofia, const gchar * call_id, guint status,
+    const gchar * phrase, GstPgsmSipBin * self)
+{
+  Call *call;
+
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, call_id);
+  if (call != NULL) {
+    /* our call that never got media failed; an incoming one we refused or
+     * that was cancelled just ended */
+    gboolean failed = call->outgoing && call->elements == NULL && status >= 300;
+
+    /* a call we already declared failed (bad answer) ends silently */
+    if (failed && !call->ended)
+      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
+          ("The call did not connect."), ("call %s: %u %s", call_id, status,
+              phrase));
+    if (!call->ended)
+      post_call (self, failed ? "failed" : "ended", call_id, "status",
+          G_TYPE_UINT, status, "reason", G_TYPE_STRING, phrase, NULL);
+    media_stop_unlocked (self, call);
+    self->call = NULL;
+    call_free (call);
+  }
+  g_mutex_unlock (&self->call_lock);
+}
+
+/* Reads the offer at once: an unusable one gets 488 before anyone sees
+ * the call. Called with call_lock. */
+static void
+incoming_unlocked (GstPgsmSipBin * self, const gchar * call_id,
+    const gchar * from, const gchar * sdp, const Settings * st)
+{
+  Call *call;
+  PgsmSdpLocal local;
+  gchar *toward = NULL;
+  gboolean tmp_tls;
+  guint tmp_port;
+
+  if (self->call != NULL) {
+    gst_pgsm_sofia_respond (self->sofia, call_id, 486, "Busy Here", NULL);
+    post_call (self, "failed", call_id, "status", G_TYPE_UINT, 486,
+        "reason", G_TYPE_STRING, "busy (max-calls reached)", NULL);
+    return;
+  }
+  call = g_new0 (Call, 1);
+  call->call_id = g_strdup (call_id);
+  call->remote_uri = g_strdup (from);
+  if (!parse_sip_uri (from, FALSE, &tmp_tls, &toward, &tmp_port))
+    toward = g_strdup ("127.0.0.1");
+  self->call = call;
+  post_call (self, "incoming", call_id, "remote-uri", G_TYPE_STRING, from,
+      NULL);
+
+  if (!call_prepare (self, call, st, toward)) {
+    gst_pgsm_sofia_respond (self->sofia, call_id, 500, "Server Error", NULL);
+    fail_call_unlocked (self, call, 500, "local set-up failed");
+    goto out;
+  }
+  local_from_call (call, &local);
+  call->decision = pgsm_sdp_answer_offer (&local, sdp);
+  if (!pgsm_sdp_decision_is_accepted (call->decision)) {
+    GST_INFO_OBJECT (self, "refusing call %s: %s", call_id,
+        call->decision->reason);
+    gst_pgsm_sofia_respond (self->sofia, call_id,
+        PGSM_SDP_STATUS_NOT_ACCEPTABLE, "Not Acceptable Here", NULL);
+    fail_call_unlocked (self, call, PGSM_SDP_STATUS_NOT_ACCEPTABLE,
+        call->decision->reason);
+    goto out;
+  }
+  gst_pgsm_sofia_respond (self->sofia, call_id, 180, "Ringing", NULL);
+  if (st->auto_answer) {
+    if (media_start_unlocked (self, call)) {
+      call->answered = TRUE;
+      gst_pgsm_sofia_respond (self->sofia, call_id, 200, "OK",
+          call->decision->answer_sdp);
+      post_secured (self, call);
+    } else {
+      gst_pgsm_sofia_respond (self->sofia, call_id, 500, "Server Error", NULL);
+    }
+  }
+
+out:
+  g_free (toward);
+}
+
+static void
+on_incoming (GstPgsmSofia * sofia, const gchar * call_id, const gchar * from,
+    const gchar * sdp, GstPgsmSipBin * self)
+{
+  Settings st;
+
+  settings_snapshot (self, &st);
+  g_mutex_lock (&self->call_lock);
+  incoming_unlocked (self, call_id, from, sdp, &st);
+  g_mutex_unlock (&self->call_lock);
+  settings_clear (&st);
+}
+
+/* ---- actions ----------------------------------------------------------- */
+
+static gboolean
+gst_pgsm_sip_bin_answer (GstPgsmSipBin * self, const gchar * call_id)
+{
+  Call *call;
+  gboolean ret = FALSE;
+
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, call_id);
+  if (call == NULL || call->outgoing || call->answered || self->sofia == NULL
+      || !pgsm_sdp_decision_is_accepted (call->decision))
+    goto out;
+  if (media_start_unlocked (self, call)) {
+    call->answered = TRUE;
+    gst_pgsm_sofia_respond (self->sofia, call_id, 200, "OK",
+        call->decision->answer_sdp);
+    post_secured (self, call);
+    ret = TRUE;
+  }
+
+out:
+  g_mutex_unlock (&self->call_lock);
+  return ret;
+}
+
+static gboolean
+gst_pgsm_sip_bin_reject (GstPgsmSipBin * self, const gchar * call_id,
+    guint status)
+{
+  Call *call;
+  gboolean ret = FALSE;
+
+  if (status < 400 || status > 699)
+    return FALSE;
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, call_id);
+  if (call != NULL && !call->outgoing && !call->answered && self->sofia != NULL) {
+    gst_pgsm_sofia_respond (self->sofia, call_id, status, NULL, NULL);
+    ret = TRUE;
+  }
+  g_mutex_unlock (&self->call_lock);
+  return ret;
+}
+
+static gboolean
+gst_pgsm_sip_bin_hangup (GstPgsmSipBin * self, const gchar * call_id)
+{
+  gboolean ret = FALSE;
+
+  Call *call;
+
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, call_id);
+  if (call != NULL && call->outgoing && !call->invited) {
+    /* still in the certificate check: stop it, no INVITE will go out */
+    if (self->setup_cancel != NULL)
+      g_cancellable_cancel (self->setup_cancel);
+    ret = TRUE;
+  } else if (call != NULL && self->sofia != NULL) {
+    gst_pgsm_sofia_hangup (self->sofia, call_id);
+    ret = TRUE;
+  }
+  g_mutex_unlock (&self->call_lock);
+  return ret;
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+
+static gboolean
+copy_into (const gchar * src, const gchar * dest, gboolean append,
+    GError ** error)
+{
+  gchar *data = NULL;
+  gsize len = 0;
+  FILE *f;
+  gboolean ok;
+
+  if (!g_file_get_contents (src, &data, &len, error))
+    return FALSE;
+  f = g_fopen (dest, append ? "ab" : "wb");
+  ok = f != NULL && fwrite (data, 1, len, f) == len
+      && fwrite ("\n", 1, 1, f) == 1;
+  if (f != NULL)
+    ok &= fclose (f) == 0;
+  g_free (data);
+  if (!ok)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot write %s", dest);
+  return ok;
+}
+
+/* Sofia loads only the first certificate of agent.pem; OpenSSL completes
+ * the chain it sends from the CA store, so the intermediates of our chain
+ * (never the leaf) go to cafile.pem too. They do not become trust anchors:
+ * OpenSSL still needs a self-signed root to accept a chain. */
+static gboolean
+copy_intermediates (const gchar * chain_file, const gchar * dest,
+    GError ** error)
+{
+  static const gchar begin[] = "-----BEGIN CERTIFICATE-----";
+  gchar *data = NULL, *second;
+  gboolean ok = TRUE;
+  FILE *f;
+
+  if (!g_file_get_contents (chain_file, &data, NULL, error))
+    return FALSE;
+  second = strstr (data, begin);
+  second = second ? strstr (second + 1, begin) : NULL;
+  if (second != NULL) {
+    f = g_fopen (dest, "ab");
+    ok = f != NULL && fputs (second, f) >= 0 && fputs ("\n", f) >= 0;
+    if (f != NULL)
+      ok &= fclose (f) == 0;
+    if (!ok)
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot write %s",
+          dest);
+  }
+  g_free (data);
+  return ok;
+}
+
+/* Sofia reads TLS material from a directory: agent.pem (our key, then our
+ * chain) and cafile.pem (the CAs it trusts). Made private (0700) per bin. */
+static gchar *
+make_cert_dir (const Settings * st, GError ** error)
+{
+  gchar *dir = g_dir_make_tmp ("pgsmsip-XXXXXX", error);
+  gchar *agent, *cafile;
+  gboolean ok = TRUE;
+
+  if (dir == NULL)
+    return NULL;
+  agent = g_build_filename (dir, "agent.pem", NULL);
+  cafile = g_build_filename (dir, "cafile.pem", NULL);
+  if (st->ca_file != NULL)
+    ok = copy_into (st->ca_file, cafile, TRUE, error);
+  if (ok && st->cert_file != NULL && st->key_file != NULL)
+    ok = copy_into (st->key_file, agent, FALSE, error)
+        && copy_into (st->cert_file, agent, TRUE, error)
+        && copy_intermediates (st->cert_file, cafile, error);
+  if (ok && st->use_system_ca
+      && g_file_test ("/etc/ssl/certs/ca-certificates.crt", G_FILE_TEST_EXISTS))
+    ok = copy_into ("/etc/ssl/certs/ca-certificates.crt", cafile, TRUE, error);
+  g_free (agent);
+  g_free (cafile);
+  if (!ok) {
+    g_free (dir);
+    return NULL;
+  }
+  return dir;
+}
+
+static void
+remove_cert_dir (gchar * dir)
+{
+  const gchar *names[] = { "agent.pem", "cafile.pem" };
+  guint i;
+
+  if (dir == NULL)
+    return;
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    gchar *path = g_build_filename (dir, names[i], NULL);
+
+    g_unlink (path);
+    g_free (path);
+  }
+  g_rmdir (dir);
+  g_free (dir);
+}
+
+static gboolean
+start (GstPgsmSipBin * self)
+{
+  Settings st;
+  GstPgsmSofiaConfig config = { 0, };
+  GstPgsmSofia *sofia = NULL;
+  GError *err = NULL;
+  gchar *dir = NULL;
+  gboolean tls = FALSE;
+  gchar *host = NULL;
+  guint port = 0;
+
+  settings_snapshot (self, &st);
+  if (!parse_sip_uri (st.listen_uri, TRUE, &tls, &host, &port)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid listen URI."),
+        ("listen-uri '%s'", st.listen_uri ? st.listen_uri : ""));
+    goto out;
+  }
+  if (!tls && !st.allow_insecure) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Refusing insecure signalling."),
+        ("listen-uri '%s' is not sips: and allow-insecure-signaling is false",
+            st.listen_uri));
+    goto out;
+  }
+  dir = make_cert_dir (&st, &err);
+  if (dir == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        ("Could not read the certificate files."), ("%s", err->message));
+    goto out;
+  }
+  config.bind_url = st.listen_uri;
+  config.certificate_dir = dir;
+  config.local_uri = st.local_uri;
+  config.verify_outgoing = TRUE;
+  sofia = gst_pgsm_sofia_new (&config, &err);
+  if (sofia == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Could not start the SIP agent."), ("%s", err->message));
+    remove_cert_dir (g_steal_pointer (&dir));
+    goto out;
+  }
+  g_signal_connect (sofia, "incoming", G_CALLBACK (on_incoming), self);
+  g_signal_connect (sofia, "progress", G_CALLBACK (on_progress), self);
+  g_signal_connect (sofia, "answered", G_CALLBACK (on_answered), self);
+  g_signal_connect (sofia, "established", G_CALLBACK (on_established), self);
+  g_signal_connect (sofia, "ended", G_CALLBACK (on_ended), self);
+
+  GST_OBJECT_LOCK (self);
+  self->bound_port = gst_pgsm_sofia_get_bound_port (sofia);
+  GST_OBJECT_UNLOCK (self);
+  g_object_notify (G_OBJECT (self), "bound-port");
+
+  g_mutex_lock (&self->call_lock);
+  self->sofia = sofia;
+  self->cert_dir = dir;
+  g_mutex_unlock (&self->call_lock);
+
+out:
+  g_clear_error (&err);
+  g_free (host);
+  settings_clear (&st);
+  return sofia != NULL;
+}
+
+/* Ends the call (BYE/CANCEL/603 through Sofia) and removes its media */
+static void
+stop_calls (GstPgsmSipBin * self)
+{
+  GThread *thread;
+  GCancellable *cancellable;
+
+  g_mutex_lock (&self->call_lock);
+  thread = g_steal_pointer (&self->setup_thread);
+  cancellable = g_steal_pointer (&self->setup_cancel);
+  g_mutex_unlock (&self->call_lock);
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+  if (thread != NULL)
+    g_thread_join (thread);
+  g_clear_object (&cancellable);
+
+  g_mutex_lock (&self->call_lock);
+  if (self->call != NULL) {
+    if (self->sofia != NULL)
+      gst_pgsm_sofia_hangup (self->sofia, self->call->call_id);
+    post_call (self, "ended", self->call->call_id, "status", G_TYPE_UINT, 0,
+        "reason", G_TYPE_STRING, "stopped", NULL);
+    media_stop_unlocked (self, self->call);
+    call_free (self->call);
+    self->call = NULL;
+  }
+  g_mutex_unlock (&self->call_lock);
+}
+
+static void
+stop (GstPgsmSipBin * self)
+{
+  GstPgsmSofia *sofia;
+  gchar *dir;
+
+  stop_calls (self);
+
+  g_mutex_lock (&self->call_lock);
+  sofia = g_steal_pointer (&self->sofia);
+  dir = g_steal_pointer (&self->cert_dir);
+  g_mutex_unlock (&self->call_lock);
+
+  /* nua_shutdown ends what is left; its events still come to our handlers,
+   * which take call_lock: not held here */
+  if (sofia != NULL) {
+    gst_pgsm_sofia_shutdown (sofia);
+    g_signal_handlers_disconnect_by_data (sofia, self);
+    g_object_unref (sofia);
+  }
+  remove_cert_dir (dir);
+
+  GST_OBJECT_LOCK (self);
+  self->bound_port = 0;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+call_remote_uri (GstPgsmSipBin * self)
+{
+  gchar *uri;
+  gboolean idle;
+
+  GST_OBJECT_LOCK (self);
+  uri = g_strdup (self->remote_uri);
+  GST_OBJECT_UNLOCK (self);
+  g_mutex_lock (&self->call_lock);
+  idle = self->call == NULL;
+  g_mutex_unlock (&self->call_lock);
+  if (uri != NULL && idle)
+    g_free (gst_pgsm_sip_bin_call (self, uri));
+  g_free (uri);
+}
+
+static GstStateChangeReturn
+gst_pgsm_sip_bin_change_state (GstElement * element, GstStateChange transition)
+{
+  GstPgsmSipBin *self = GST_PGSM_SIP_BIN (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!start (self))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* before the children stop */
+      stop_calls (self);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (gst_pgsm_sip_bin_parent_class)->change_state
+      (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      /* audio comes out when the other side sends it: a live source */
+      ret = GST_STATE_CHANGE_NO_PREROLL;
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+      call_remote_uri (self);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      stop (self);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}

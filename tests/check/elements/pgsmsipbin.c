@@ -1,0 +1,915 @@
+/* gst-pgsm
+ * Copyright (C) 2026 gst-pgsm contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* pgsmsipbin against pgsmsipbin on loopback: real Sofia-SIP over TLS, real
+ * SRTP (pgsmsrtpenc/dec), real UDP, and a test PKI made when the test runs.
+ * "bob" listens with a server certificate and answers; "alice" calls. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <math.h>
+#include <gst/check/gstcheck.h>
+#include <gst/app/gstappsink.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include <gst/pgsm/pgsm.h>
+#include "pki.h"
+
+#define ALICE_FREQ 440.0
+#define BOB_FREQ 1000.0
+/* bound of every wait for a message */
+#define WAIT_S 20
+
+static gchar *pki_dir;
+static PgsmTestPki *pki;
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *bin;
+  GstElement *sink;
+  GstBus *bus;
+  GMutex lock;
+  GArray *samples;              /* gint16 received */
+} Side;
+
+static void
+pki_setup (void)
+{
+  pki_dir = g_dir_make_tmp ("pgsm-sip-pki-XXXXXX", NULL);
+  fail_unless (pki_dir != NULL);
+  pki = pgsm_test_pki_new (pki_dir);
+}
+
+static void
+pki_teardown (void)
+{
+  pgsm_test_pki_free (pki);
+  pki = NULL;
+  g_clear_pointer (&pki_dir, g_free);
+}
+
+static GstFlowReturn
+new_sample_cb (GstAppSink * sink, Side * side)
+{
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  GstBuffer *buf = gst_sample_get_buffer (sample);
+  GstMapInfo map;
+
+  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    g_mutex_lock (&side->lock);
+    g_array_append_vals (side->samples, map.data, map.size / 2);
+    g_mutex_unlock (&side->lock);
+    gst_buffer_unmap (buf, &map);
+  }
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+static Side *
+side_new (gdouble freq)
+{
+  Side *side = g_new0 (Side, 1);
+  GstElement *src;
+  GstCaps *caps;
+  GstAppSinkCallbacks cb = { NULL, NULL, (gpointer) new_sample_cb };
+
+  g_mutex_init (&side->lock);
+  side->samples = g_array_new (FALSE, FALSE, sizeof (gint16));
+  side->pipeline = gst_pipeline_new (NULL);
+  src = gst_element_factory_make ("audiotestsrc", NULL);
+  g_object_set (src, "is-live", TRUE, "freq", freq, "volume", 0.5,
+      "samplesperbuffer", 160, NULL);
+  side->bin = gst_element_factory_make ("pgsmsipbin", NULL);
+  fail_unless (side->bin != NULL);
+  side->sink = gst_element_factory_make ("appsink", NULL);
+  caps = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=8000,"
+      "channels=1");
+  g_object_set (side->sink, "caps", caps, "sync", FALSE, "emit-signals",
+      FALSE, NULL);
+  gst_caps_unref (caps);
+  gst_app_sink_set_callbacks (GST_APP_SINK (side->sink), &cb, side, NULL);
+  gst_bin_add_many (GST_BIN (side->pipeline), src, side->bin, side->sink, NULL);
+  fail_unless (gst_element_link_many (src, side->bin, side->sink, NULL));
+  side->bus = gst_element_get_bus (side->pipeline);
+  return side;
+}
+
+static void
+side_free (Side * side)
+{
+  fail_unless_equals_int (gst_element_set_state (side->pipeline,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (side->bus);
+  gst_object_unref (side->pipeline);
+  g_array_unref (side->samples);
+  g_mutex_clear (&side->lock);
+  g_free (side);
+}
+
+static Side *
+bob_new (const PgsmTestCert * cert, gboolean auto_answer)
+{
+  Side *bob = side_new (BOB_FREQ);
+
+  g_object_set (bob->bin, "listen-uri", "sips:127.0.0.1:0",
+      "local-uri", "sips:bob@127.0.0.1", "cert-file", cert->chain_file,
+      "key-file", cert->key_file, "ca-file", pki->root_ca_file,
+      "auto-answer", auto_answer, NULL);
+  fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  return bob;
+}
+
+static Side *
+alice_new (guint bob_port)
+{
+  Side *alice = side_new (ALICE_FREQ);
+  gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", bob_port);
+
+  g_object_set (alice->bin, "listen-uri", "sips:127.0.0.1:0",
+      "local-uri", "sips:alice@127.0.0.1", "ca-file", pki->root_ca_file,
+      "remote-uri", uri, NULL);
+  g_free (uri);
+  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  return alice;
+}
+
+static guint
+bound_port (Side * side)
+{
+  guint port = 0;
+
+  g_object_get (side->bin, "bound-port", &port, NULL);
+  return port;
+}
+
+static const GstStructure *
+call_state (GstMessage * msg, const gchar ** state)
+{
+  const GstStructure *s;
+
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT)
+    return NULL;
+  s = gst_message_get_structure (msg);
+  if (!gst_structure_has_name (s, "pgsm-call"))
+    return NULL;
+  *state = gst_structure_get_string (s, "state");
+  return s;
+}
+
+/* Pops messages until a pgsm-call with @state (returned, to unref) or an
+ * ERROR (returned when @error_ok, else the test fails) */
+static GstMessage *
+wait_for (Side * side, const gchar * want, gboolean error_ok)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline) {
+    GstMessage *msg = gst_bus_timed_pop (side->bus, 100 * GST_MSECOND);
+    const gchar *state = NULL;
+
+    if (msg == NULL)
+      continue;
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      GError *err = NULL;
+      gchar *dbg = NULL;
+
+      if (error_ok)
+        return msg;
+      gst_message_parse_error (msg, &err, &dbg);
+      fail ("unexpected error waiting for '%s': %s (%s)", want, err->message,
+          dbg);
+    }
+    if (call_state (msg, &state) && g_strcmp0 (state, want) == 0)
+      return msg;
+    gst_message_unref (msg);
+  }
+  fail ("no '%s' within %d s", want, WAIT_S);
+  return NULL;
+}
+
+/* Waits until @side received @n samples after the first @skip ones */
+static void
+wait_samples (Side * side, guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  guint have = 0;
+
+  while (g_get_monotonic_time () < deadline) {
+    g_mutex_lock (&side->lock);
+    have = side->samples->len;
+    g_mutex_unlock (&side->lock);
+    if (have >= n)
+      return;
+    g_usleep (20 * 1000);
+  }
+  fail ("only %u of %u samples received", have, n);
+}
+
+/* Frequency (from zero crossings) and RMS of the last @n samples */
+static void
+analyse (Side * side, guint n, gdouble * freq, gdouble * rms)
+{
+  const gint16 *s;
+  guint i, crossings = 0, start;
+  gdouble energy = 0;
+
+  g_mutex_lock (&side->lock);
+  start = side->samples->len - n;
+  s = &g_array_index (side->samples, gint16, start);
+  for (i = 0; i < n; i++) {
+    energy += (gdouble) s[i] * s[i];
+    if (i > 0 && ((s[i - 1] < 0) != (s[i] < 0)))
+      crossings++;
+  }
+  g_mutex_unlock (&side->lock);
+  *freq = crossings / 2.0 / (n / 8000.0);
+  *rms = sqrt (energy / n);
+}
+
+static void
+assert_tone (Side * side, gdouble want)
+{
+  gdouble freq, rms;
+
+  /* 0.5 s of warm-up (jitterbuffer, resampler), then 1 s to measure */
+  wait_samples (side, 12000);
+  analyse (side, 8000, &freq, &rms);
+  GST_INFO ("received %.1f Hz, RMS %.0f (want %.0f Hz)", freq, rms, want);
+  fail_unless (fabs (freq - want) < want * 0.05, "got %.1f Hz, want %.0f",
+      freq, want);
+  /* a 0.5-volume sine has RMS ~ 11585; G.711 keeps it within a few % */
+  fail_unless (rms > 8000 && rms < 14000, "RMS %.0f", rms);
+}
+
+static gboolean
+have_srtp (void)
+{
+  GstElementFactory *f = gst_element_factory_find ("pgsmsrtpenc");
+
+  if (f == NULL)
+    return FALSE;
+  gst_object_unref (f);
+  return TRUE;
+}
+
+static guint
+count_threads (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  guint n = 0;
+
+  if (dir == NULL)
+    return 0;
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+/* One full call: set-up, tones both ways, hang-up by alice */
+static void
+run_call (PgsmTestCert * cert)
+{
+  Side *bob, *alice;
+  GstMessage *msg;
+  const GstStructure *s;
+  gchar *call_id;
+  const gchar *state;
+
+  bob = bob_new (cert, TRUE);
+  fail_unless (bound_port (bob) != 0);
+  alice = alice_new (bound_port (bob));
+
+  msg = wait_for (alice, "secured", FALSE);
+  s = call_state (msg, &state);
+  call_id = g_strdup (gst_structure_get_string (s, "call-id"));
+  fail_unless_equals_string (gst_structure_get_string (s, "suite"),
+      "AES_CM_128_HMAC_SHA1_80");
+  fail_unless_equals_string (gst_structure_get_string (s, "codec"), "PCMU");
+  fail_unless_equals_string (gst_structure_get_string (s,
+          "peer-certificate-sha256"), cert->sha256);
+  fail_unless (strstr (gst_structure_get_string (s, "tls-description"),
+          "TLS1.") != NULL);
+  GST_INFO ("secured: %" GST_PTR_FORMAT, s);
+  gst_message_unref (msg);
+  msg = wait_for (bob, "secured", FALSE);
+  s = call_state (msg, &state);
+  fail_unless_equals_string (gst_structure_get_string (s, "call-id"), call_id);
+  gst_message_unref (msg);
+  gst_message_unref (wait_for (alice, "established", FALSE));
+
+  assert_tone (alice, BOB_FREQ);
+  assert_tone (bob, ALICE_FREQ);
+
+  {
+    gboolean ok = FALSE;
+
+    g_signal_emit_by_name (alice->bin, "hangup", call_id, &ok);
+    fail_unless (ok);
+  }
+  gst_message_unref (wait_for (alice, "ended", FALSE));
+  gst_message_unref (wait_for (bob, "ended", FALSE));
+  g_free (call_id);
+
+  side_free (alice);
+  side_free (bob);
+}
+
+GST_START_TEST (test_call_tones_both_ways)
+{
+  PgsmTestCert *cert;
+
+  if (!have_srtp ()) {
+    GST_WARNING ("pgsmsrtpenc not available, skipping");
+    return;
+  }
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  run_call (cert);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_cycles_no_leaked_threads)
+{
+  PgsmTestCert *cert;
+  guint i, after_first = 0;
+
+  if (!have_srtp ()) {
+    GST_WARNING ("pgsmsrtpenc not available, skipping");
+    return;
+  }
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  for (i = 0; i < 3; i++) {
+    run_call (cert);
+    /* GStreamer's task pool keeps idle threads; a leak grows per cycle */
+    if (i == 0)
+      after_first = count_threads ();
+  }
+  fail_unless (count_threads () <= after_first, "threads %u > %u",
+      count_threads (), after_first);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_state_cycles_idle)
+{
+  Side *side = side_new (ALICE_FREQ);
+  guint i, before;
+
+  g_object_set (side->bin, "listen-uri", "sips:127.0.0.1:0", NULL);
+  fail_if (gst_element_set_state (side->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (gst_element_set_state (side->pipeline,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  before = count_threads ();
+  for (i = 0; i < 5; i++) {
+    fail_if (gst_element_set_state (side->pipeline, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE);
+    fail_unless (bound_port (side) != 0);
+    fail_unless_equals_int (gst_element_set_state (side->pipeline,
+            GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (bound_port (side), 0);
+  }
+  fail_unless (count_threads () <= before, "threads %u > %u",
+      count_threads (), before);
+  side_free (side);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_refuse_insecure_uri)
+{
+  Side *side = side_new (ALICE_FREQ);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  g_object_set (side->bin, "listen-uri", "sips:127.0.0.1:0",
+      "remote-uri", "sip:bob@127.0.0.1:5060", NULL);
+  gst_element_set_state (side->pipeline, GST_STATE_PLAYING);
+  msg = wait_for (side, "never", TRUE);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS));
+  g_error_free (err);
+  gst_message_unref (msg);
+  side_free (side);
+}
+
+GST_END_TEST;
+
+/* The certificate matrix: each bad server certificate gives the one
+ * warning with the right flag, and bob never sees an INVITE */
+static void
+check_bad_certificate (const PgsmTestCertSpec * spec, guint want_flags)
+{
+  PgsmTestCert *cert = pgsm_test_pki_issue (pki, spec);
+  Side *bob = bob_new (cert, TRUE);
+  Side *alice = alice_new (bound_port (bob));
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+  const GstStructure *details = NULL;
+  guint flags = 0;
+
+  msg = wait_for (alice, "never", TRUE);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &err, &dbg);
+  fail_unless (g_error_matches (err, PGSM_TLS_ERROR,
+          PGSM_TLS_ERROR_CERTIFICATE_NOT_TRUSTED), "%s: %s", spec->name,
+      err->message);
+  fail_unless_equals_string (err->message,
+      PGSM_CERTIFICATE_NOT_TRUSTED_MESSAGE);
+  gst_message_parse_error_details (msg, &details);
+  fail_unless (details != NULL);
+  fail_unless (gst_structure_get_flags (details, "flags",
+          PGSM_TYPE_CERTIFICATE_FLAGS, &flags));
+  fail_unless ((flags & want_flags) != 0, "%s: flags 0x%x, want 0x%x",
+      spec->name, flags, want_flags);
+  GST_INFO ("%s: %s", spec->name, dbg);
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (msg);
+
+  /* alice stops: nothing may have reached bob's SIP agent */
+  gst_element_set_state (alice->pipeline, GST_STATE_NULL);
+  while ((msg = gst_bus_pop (bob->bus)) != NULL) {
+    const gchar *state = NULL;
+
+    fail_if (call_state (msg, &state) != NULL, "%s: bob saw '%s'",
+        spec->name, state);
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+    gst_message_unref (msg);
+  }
+  side_free (alice);
+  side_free (bob);
+  pgsm_test_cert_free (cert);
+}
+
+static const gchar *const loop_dns[] = { "127.0.0.1", NULL };
+static const gchar *const loop_ips[] = { "127.0.0.1", NULL };
+static const gchar *const other_dns[] = { "other.test", NULL };
+
+GST_START_TEST (test_certificate_matrix)
+{
+  PgsmTestCertSpec spec;
+
+  memset (&spec, 0, sizeof (spec));
+  spec.name = "expired";
+  spec.cn = "127.0.0.1";
+  spec.dns = loop_dns;
+  spec.ips = loop_ips;
+  spec.not_before = -60 * 86400;
+  spec.not_after = -86400;
+  check_bad_certificate (&spec, PGSM_CERTIFICATE_EXPIRED);
+
+  spec.name = "not-yet-valid";
+  spec.not_before = 86400;
+  spec.not_after = 30 * 86400;
+  check_bad_certificate (&spec, PGSM_CERTIFICATE_NOT_ACTIVATED);
+
+  spec.name = "self-signed";
+  spec.not_before = spec.not_after = 0;
+  spec.signer = PGSM_TEST_SIGNER_SELF;
+  check_bad_certificate (&spec,
+      PGSM_CERTIFICATE_SELF_SIGNED | PGSM_CERTIFICATE_UNKNOWN_CA);
+
+  spec.name = "unknown-ca";
+  spec.signer = PGSM_TEST_SIGNER_OTHER_ROOT;
+  check_bad_certificate (&spec, PGSM_CERTIFICATE_UNKNOWN_CA);
+
+  spec.name = "missing-intermediate";
+  spec.signer = PGSM_TEST_SIGNER_INTERMEDIATE;
+  spec.omit_intermediate = TRUE;
+  check_bad_certificate (&spec, PGSM_CERTIFICATE_UNKNOWN_CA);
+
+  spec.name = "name-mismatch";
+  spec.omit_intermediate = FALSE;
+  spec.cn = "other.test";
+  spec.dns = other_dns;
+  spec.ips = NULL;
+  check_bad_certificate (&spec, PGSM_CERTIFICATE_BAD_IDENTITY);
+}
+
+GST_END_TEST;
+
+/* bob offers only what alice does not: 488 at bob, `failed` 488 at alice,
+ * and no media on either side */
+GST_START_TEST (test_offer_refused_488)
+{
+  PgsmTestCert *cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  Side *bob, *alice;
+  GstMessage *msg;
+  const GstStructure *s;
+  const gchar *state;
+  guint status = 0;
+
+  bob = side_new (BOB_FREQ);
+  g_object_set (bob->bin, "listen-uri", "sips:127.0.0.1:0",
+      "cert-file", cert->chain_file, "key-file", cert->key_file,
+      "auto-answer", TRUE, "srtp-suites", "AES_CM_128_HMAC_SHA1_80", NULL);
+  fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  alice = side_new (ALICE_FREQ);
+  {
+    gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", bound_port (bob));
+
+    g_object_set (alice->bin, "listen-uri", "sips:127.0.0.1:0",
+        "ca-file", pki->root_ca_file, "srtp-suites", "AEAD_AES_256_GCM",
+        "remote-uri", uri, NULL);
+    g_free (uri);
+  }
+  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+
+  msg = wait_for (bob, "failed", FALSE);
+  s = call_state (msg, &state);
+  fail_unless (gst_structure_get_uint (s, "status", &status));
+  fail_unless_equals_int (status, 488);
+  fail_unless (strstr (gst_structure_get_string (s, "reason"),
+          "suite not enabled") != NULL);
+  gst_message_unref (msg);
+
+  msg = wait_for (alice, "failed", FALSE);
+  s = call_state (msg, &state);
+  fail_unless (gst_structure_get_uint (s, "status", &status));
+  fail_unless_equals_int (status, 488);
+  gst_message_unref (msg);
+
+  g_mutex_lock (&alice->lock);
+  fail_unless_equals_int (alice->samples->len, 0);
+  g_mutex_unlock (&alice->lock);
+  side_free (alice);
+  side_free (bob);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
+/* auto-answer off: bob sees `incoming`, rejects the first call with 486 and
+ * answers the second with the `answer` action */
+GST_START_TEST (test_manual_reject_and_answer)
+{
+  PgsmTestCert *cert;
+  Side *bob, *alice;
+  GstMessage *msg;
+  const GstStructure *s;
+  const gchar *state;
+  gchar *id;
+  gboolean ok = FALSE;
+  guint status = 0;
+
+  if (!have_srtp ()) {
+    GST_WARNING ("pgsmsrtpenc not available, skipping");
+    return;
+  }
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  bob = bob_new (cert, FALSE);
+
+  /* first call: rejected */
+  alice = alice_new (bound_port (bob));
+  msg = wait_for (bob, "incoming", FALSE);
+  s = call_state (msg, &state);
+  id = g_strdup (gst_structure_get_string (s, "call-id"));
+  gst_message_unref (msg);
+  g_signal_emit_by_name (bob->bin, "reject", id, 486u, &ok);
+  fail_unless (ok);
+  msg = wait_for (alice, "failed", FALSE);
+  s = call_state (msg, &state);
+  fail_unless (gst_structure_get_uint (s, "status", &status));
+  fail_unless_equals_int (status, 486);
+  gst_message_unref (msg);
+  gst_message_unref (wait_for (bob, "ended", FALSE));
+  g_free (id);
+  side_free (alice);
+
+  /* second call: answered by hand */
+  alice = alice_new (bound_port (bob));
+  msg = wait_for (bob, "incoming", FALSE);
+  s = call_state (msg, &state);
+  id = g_strdup (gst_structure_get_string (s, "call-id"));
+  gst_message_unref (msg);
+  ok = FALSE;
+  g_signal_emit_by_name (bob->bin, "answer", id, &ok);
+  fail_unless (ok);
+  gst_message_unref (wait_for (alice, "secured", FALSE));
+  assert_tone (alice, BOB_FREQ);
+  /* bob hangs up this time */
+  ok = FALSE;
+  g_signal_emit_by_name (bob->bin, "hangup", id, &ok);
+  fail_unless (ok);
+  gst_message_unref (wait_for (alice, "ended", FALSE));
+  g_free (id);
+
+  side_free (alice);
+  side_free (bob);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
+/* The wire check: what alice's RTP udpsink sends is SRTP, never the PCMU
+ * payload the payloader made: each packet's payload differs from the clear
+ * one of the same sequence number, carries the 10-byte tag of
+ * AES_CM_128_HMAC_SHA1_80, and the payload bytes have the entropy of
+ * ciphertext */
+typedef struct
+{
+  GMutex lock;
+  GHashTable *clear;            /* seq -> GBytes payload */
+  GPtrArray *sent;              /* GBytes, whole packets from udpsink */
+} Wire;
+
+static GstPadProbeReturn
+clear_probe_cb (GstPad * pad, GstPadProbeInfo * info, Wire * wire)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  if (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp)) {
+    g_mutex_lock (&wire->lock);
+    g_hash_table_replace (wire->clear,
+        GUINT_TO_POINTER (gst_rtp_buffer_get_seq (&rtp)),
+        g_bytes_new (gst_rtp_buffer_get_payload (&rtp),
+            gst_rtp_buffer_get_payload_len (&rtp)));
+    g_mutex_unlock (&wire->lock);
+    gst_rtp_buffer_unmap (&rtp);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+sent_probe_cb (GstPad * pad, GstPadProbeInfo * info, Wire * wire)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstMapInfo map;
+
+  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    g_mutex_lock (&wire->lock);
+    g_ptr_array_add (wire->sent, g_bytes_new (map.data, map.size));
+    g_mutex_unlock (&wire->lock);
+    gst_buffer_unmap (buf, &map);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstElement *
+find_element (GstBin * bin, const gchar * factory, guint port)
+{
+  GstIterator *it = gst_bin_iterate_recurse (bin);
+  GValue v = G_VALUE_INIT;
+  GstElement *found = NULL;
+
+  while (found == NULL && gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&v);
+    GstElementFactory *f = gst_element_get_factory (e);
+    gint p = 0;
+
+    if (f && g_str_equal (GST_OBJECT_NAME (f), factory)) {
+      if (port != 0)
+        g_object_get (e, "port", &p, NULL);
+      if (port == 0 || (guint) p == port)
+        found = gst_object_ref (e);
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return found;
+}
+
+static gdouble
+entropy (const guint * counts, guint total)
+{
+  gdouble h = 0;
+  guint i;
+
+  for (i = 0; i < 256; i++) {
+    gdouble p = (gdouble) counts[i] / total;
+
+    if (counts[i] > 0)
+      h -= p * log2 (p);
+  }
+  return h;
+}
+
+GST_START_TEST (test_wire_is_encrypted)
+{
+  PgsmTestCert *cert;
+  Side *bob, *alice;
+  GstMessage *msg;
+  const GstStructure *s;
+  const gchar *state;
+  guint remote_port = 0, i, compared = 0, n_sent;
+  GstElement *pay, *sink;
+  GstPad *pad;
+  Wire wire;
+  guint cipher_counts[256] = { 0, }, clear_counts[256] = { 0, };
+  guint cipher_total = 0, clear_total = 0;
+
+  if (!have_srtp ()) {
+    GST_WARNING ("pgsmsrtpenc not available, skipping");
+    return;
+  }
+  g_mutex_init (&wire.lock);
+  wire.clear = g_hash_table_new_full (NULL, NULL, NULL,
+      (GDestroyNotify) g_bytes_unref);
+  wire.sent = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  bob = bob_new (cert, TRUE);
+  alice = alice_new (bound_port (bob));
+  msg = wait_for (alice, "secured", FALSE);
+  s = call_state (msg, &state);
+  fail_unless (gst_structure_get_uint (s, "remote-port", &remote_port));
+  gst_message_unref (msg);
+
+  pay = find_element (GST_BIN (alice->bin), "rtppcmupay", 0);
+  sink = find_element (GST_BIN (alice->bin), "udpsink", remote_port);
+  fail_unless (pay != NULL && sink != NULL);
+  pad = gst_element_get_static_pad (pay, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) clear_probe_cb, &wire, NULL);
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      (GstPadProbeCallback) sent_probe_cb, &wire, NULL);
+  gst_object_unref (pad);
+
+  /* 2 s of audio at 50 packets/s */
+  wait_samples (bob, 16000);
+  gst_element_set_state (alice->pipeline, GST_STATE_NULL);
+
+  g_mutex_lock (&wire.lock);
+  n_sent = wire.sent->len;
+  for (i = 0; i < wire.sent->len; i++) {
+    gsize len, clen;
+    const guint8 *pkt = g_bytes_get_data (g_ptr_array_index (wire.sent, i),
+        &len);
+    const guint8 *clear;
+    GBytes *cb;
+    guint seq, j;
+
+    fail_unless (len >= 12 + 10);
+    fail_unless_equals_int (pkt[0] >> 6, 2);
+    seq = (pkt[2] << 8) | pkt[3];
+    cb = g_hash_table_lookup (wire.clear, GUINT_TO_POINTER (seq));
+    if (cb == NULL)
+      continue;
+    clear = g_bytes_get_data (cb, &clen);
+    /* header 12 bytes, payload, 10-byte HMAC-SHA1-80 tag */
+    fail_unless_equals_int (len, 12 + clen + 10);
+    fail_if (memcmp (pkt + 12, clear, clen) == 0, "clear payload on the wire");
+    for (j = 0; j < clen; j++) {
+      cipher_counts[pkt[12 + j]]++;
+      clear_counts[clear[j]]++;
+    }
+    cipher_total += clen;
+    clear_total += clen;
+    compared++;
+  }
+  g_mutex_unlock (&wire.lock);
+
+  GST_INFO ("%u packets sent, %u compared; entropy cipher %.3f clear %.3f",
+      n_sent, compared, entropy (cipher_counts, cipher_total),
+      entropy (clear_counts, clear_total));
+  fail_unless (compared >= 50, "only %u packets compared", compared);
+  fail_unless (entropy (cipher_counts, cipher_total) > 7.9);
+  fail_unless (entropy (clear_counts, clear_total) < 7.5);
+
+  gst_object_unref (pay);
+  gst_object_unref (sink);
+  side_free (alice);
+  side_free (bob);
+  g_hash_table_unref (wire.clear);
+  g_ptr_array_unref (wire.sent);
+  g_mutex_clear (&wire.lock);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
+/* A server that accepts TCP and never speaks: stopping the bin in the
+ * middle of the certificate check returns at once, without an ERROR; a
+ * closed port is a clear connection ERROR */
+GST_START_TEST (test_stop_during_check_and_unreachable)
+{
+  GSocketListener *listener = g_socket_listener_new ();
+  Side *alice;
+  GstMessage *msg;
+  GError *err = NULL;
+  guint16 port;
+  gchar *uri;
+  gint64 t0;
+  GSocketAddress *any = g_inet_socket_address_new_from_string ("127.0.0.1",
+      0);
+  GSocketAddress *bound = NULL;
+
+  fail_unless (g_socket_listener_add_address (listener, any,
+          G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound, &err),
+      "%s", err ? err->message : "");
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_unref (any);
+  g_object_unref (bound);
+
+  alice = side_new (ALICE_FREQ);
+  uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", port);
+  g_object_set (alice->bin, "listen-uri", "sips:127.0.0.1:0",
+      "ca-file", pki->root_ca_file, "remote-uri", uri, NULL);
+  g_free (uri);
+  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  msg = wait_for (alice, "calling", FALSE);
+  {
+    const gchar *state;
+    gchar *id = g_strdup (gst_structure_get_string (call_state (msg, &state),
+            "call-id"));
+    gboolean ok = FALSE;
+
+    /* hang up during the check: the call ends, nothing is sent */
+    g_usleep (200 * 1000);
+    g_signal_emit_by_name (alice->bin, "hangup", id, &ok);
+    fail_unless (ok);
+    gst_message_unref (msg);
+    msg = wait_for (alice, "ended", FALSE);
+    fail_unless_equals_string (gst_structure_get_string (call_state (msg,
+                &state), "call-id"), id);
+    g_free (id);
+    /* a new call can start at once */
+    id = NULL;
+    g_object_get (alice->bin, "remote-uri", &uri, NULL);
+    g_signal_emit_by_name (alice->bin, "call", uri, &id);
+    fail_unless (id != NULL);
+    g_free (uri);
+    g_free (id);
+  }
+  gst_message_unref (msg);
+  gst_message_unref (wait_for (alice, "calling", FALSE));
+  /* the handshake now waits for a server that will never answer */
+  g_usleep (200 * 1000);
+  t0 = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_element_set_state (alice->pipeline,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  fail_unless (g_get_monotonic_time () - t0 < 3 * G_USEC_PER_SEC,
+      "stopping took %" G_GINT64_FORMAT " us", g_get_monotonic_time () - t0);
+  while ((msg = gst_bus_pop_filtered (alice->bus, GST_MESSAGE_ERROR))) {
+    fail ("unexpected ERROR after stop");
+    gst_message_unref (msg);
+  }
+  side_free (alice);
+
+  /* nobody listens on that port any more */
+  g_socket_listener_close (listener);
+  g_object_unref (listener);
+  alice = side_new (ALICE_FREQ);
+  uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", port);
+  g_object_set (alice->bin, "listen-uri", "sips:127.0.0.1:0",
+      "ca-file", pki->root_ca_file, "remote-uri", uri, NULL);
+  g_free (uri);
+  gst_element_set_state (alice->pipeline, GST_STATE_PLAYING);
+  msg = wait_for (alice, "never", TRUE);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_READ_WRITE), "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  side_free (alice);
+}
+
+GST_END_TEST;
+
+static Suite *
+pgsmsipbin_suite (void)
+{
+  Suite *s = suite_create ("pgsmsipbin");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, pki_setup, pki_teardown);
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_state_cycles_idle);
+  tcase_add_test (tc, test_refuse_insecure_uri);
+  tcase_add_test (tc, test_stop_during_check_and_unreachable);
+  tcase_add_test (tc, test_call_tones_both_ways);
+  tcase_add_test (tc, test_certificate_matrix);
+  tcase_add_test (tc, test_wire_is_encrypted);
+  tcase_add_test (tc, test_offer_refused_488);
+  tcase_add_test (tc, test_manual_reject_and_answer);
+  tcase_add_test (tc, test_cycles_no_leaked_threads);
+  return s;
+}
+
+GST_CHECK_MAIN (pgsmsipbin);

@@ -1,0 +1,486 @@
+/* gst-pgsm
+ * Copyright (C) 2026 gst-pgsm contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The SDP offer/answer policy of pgsmsipbin (sip/gstpgsmsdp.c): SDP text in,
+ * decision out, no network. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/check/gstcheck.h>
+#include "gstpgsmsdp.h"
+
+/* 16-byte key + 14-byte salt = 30 bytes = 40 base64 characters */
+#define KEY30 "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e"
+/* 32-byte key + 14-byte salt = 46 bytes */
+#define KEY46 "KCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/QEFCQ0RFRkdISUpLTE1OT1BRUlNUVQ=="
+/* 16-byte key + 12-byte salt = 28 bytes (GCM-128) */
+#define KEY28 "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+fw=="
+
+static const PgsmSrtpSuite default_suites[] = {
+  PGSM_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80,
+  PGSM_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32,
+  PGSM_SRTP_SUITE_AEAD_AES_128_GCM,
+  PGSM_SRTP_SUITE_AES_256_CM_HMAC_SHA1_80,
+};
+
+static const guint default_pts[] = { PGSM_SDP_PT_PCMU, PGSM_SDP_PT_PCMA };
+
+static void
+local_init (PgsmSdpLocal * local)
+{
+  memset (local, 0, sizeof (*local));
+  local->address = "127.0.0.1";
+  local->rtp_port = 40000;
+  local->suites = default_suites;
+  local->n_suites = G_N_ELEMENTS (default_suites);
+  local->payload_types = default_pts;
+  local->n_payload_types = G_N_ELEMENTS (default_pts);
+  local->session_id = 42;
+  local->session_version = 1;
+}
+
+static gchar *
+make_offer (const gchar * proto, const gchar * fmts, const gchar * media_attrs)
+{
+  return g_strdup_printf ("v=0\r\n"
+      "o=peer 1 1 IN IP4 127.0.0.2\r\n"
+      "s=call\r\n"
+      "c=IN IP4 127.0.0.2\r\n"
+      "t=0 0\r\n"
+      "m=audio 30000 %s %s\r\n"
+      "a=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:8 PCMA/8000\r\n" "%s", proto, fmts, media_attrs);
+}
+
+static PgsmSdpDecision *
+answer_for (const gchar * proto, const gchar * fmts, const gchar * attrs)
+{
+  PgsmSdpLocal local;
+  gchar *offer = make_offer (proto, fmts, attrs);
+  PgsmSdpDecision *d;
+
+  local_init (&local);
+  d = pgsm_sdp_answer_offer (&local, offer);
+  g_free (offer);
+  fail_unless (d != NULL);
+  return d;
+}
+
+static guint
+count_substr (const gchar * hay, const gchar * needle)
+{
+  guint n = 0;
+  const gchar *p = hay;
+
+  while ((p = strstr (p, needle)) != NULL) {
+    n++;
+    p += strlen (needle);
+  }
+  return n;
+}
+
+GST_START_TEST (test_offer_shape)
+{
+  PgsmSdpLocal local;
+  g_autoptr (PgsmSdpOffer) offer = NULL;
+  g_autoptr (GError) err = NULL;
+
+  local_init (&local);
+  offer = pgsm_sdp_offer_new (&local, &err);
+  fail_unless (offer != NULL, "%s", err ? err->message : "");
+  fail_unless (strstr (offer->sdp, "m=audio 40000 RTP/SAVP 0 8\r\n") != NULL);
+  fail_unless (strstr (offer->sdp, "c=IN IP4 127.0.0.1\r\n") != NULL);
+  fail_unless_equals_int (count_substr (offer->sdp, "a=crypto:"), 4);
+  fail_unless_equals_int (offer->cryptos->len, 4);
+  /* in order, tags 1..n */
+  fail_unless (strstr (offer->sdp, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+          "inline:") != NULL);
+  fail_unless (strstr (offer->sdp, "a=crypto:2 AES_CM_128_HMAC_SHA1_32 "
+          "inline:") != NULL);
+  fail_unless (strstr (offer->sdp, "a=crypto:3 AEAD_AES_128_GCM "
+          "inline:") != NULL);
+  fail_unless (strstr (offer->sdp, "a=crypto:4 AES_256_CM_HMAC_SHA1_80 "
+          "inline:") != NULL);
+  /* no MKI, no lifetime, no session parameters */
+  fail_unless (strchr (offer->sdp, '|') == NULL);
+  fail_unless (strstr (offer->sdp, "KDR") == NULL);
+  fail_unless (strstr (offer->sdp, "WSH") == NULL);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_offer_keys_fresh)
+{
+  PgsmSdpLocal local;
+  g_autoptr (PgsmSdpOffer) a = NULL;
+  g_autoptr (PgsmSdpOffer) b = NULL;
+  guint i, j;
+
+  local_init (&local);
+  a = pgsm_sdp_offer_new (&local, NULL);
+  b = pgsm_sdp_offer_new (&local, NULL);
+  fail_unless (a != NULL && b != NULL);
+  /* every key differs from every other, within and across offers */
+  for (i = 0; i < 4; i++) {
+    GBytes *ka = pgsm_crypto_attribute_get_key (g_ptr_array_index (a->cryptos,
+            i), 0);
+    const PgsmSrtpSuiteInfo *info =
+        pgsm_srtp_suite_get_info (default_suites[i]);
+
+    fail_unless_equals_int (g_bytes_get_size (ka),
+        info->key_length + info->salt_length);
+    for (j = 0; j < 4; j++) {
+      GBytes *kb =
+          pgsm_crypto_attribute_get_key (g_ptr_array_index (b->cryptos, j), 0);
+      fail_if (g_bytes_equal (ka, kb));
+      g_bytes_unref (kb);
+    }
+    g_bytes_unref (ka);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_answer_valid_offer)
+{
+  g_autoptr (PgsmSdpDecision) d = NULL;
+  gchar *expected;
+
+  d = answer_for ("RTP/SAVP", "0 8",
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n"
+      "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY30 "\r\n");
+  fail_unless (pgsm_sdp_decision_is_accepted (d), "%s", d->reason);
+  fail_unless_equals_int (d->suite, PGSM_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80);
+  fail_unless_equals_int (d->payload_type, 0);
+  fail_unless_equals_string (d->encoding_name, "PCMU");
+  fail_unless_equals_string (d->remote_address, "127.0.0.2");
+  fail_unless_equals_int (d->remote_rtp_port, 30000);
+  fail_unless_equals_int (d->remote_rtcp_port, 30001);
+  fail_unless_equals_int (pgsm_crypto_attribute_get_tag (d->local_crypto), 1);
+  fail_unless (strstr (d->answer_sdp, "m=audio 40000 RTP/SAVP 0\r\n") != NULL);
+  fail_unless_equals_int (count_substr (d->answer_sdp, "a=crypto:"), 1);
+  fail_unless (strstr (d->answer_sdp,
+          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:") != NULL);
+  /* our key is fresh, not an echo of the peer's */
+  expected = g_strdup ("inline:" KEY30);
+  fail_unless (strstr (d->answer_sdp, expected) == NULL);
+  g_free (expected);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_answer_skips_unusable_lines)
+{
+  g_autoptr (PgsmSdpDecision) d = NULL;
+
+  /* an unknown suite, a bad key, then a good 256-bit line: the good one,
+   * under the peer's tag */
+  d = answer_for ("RTP/SAVP", "8",
+      "a=crypto:1 F8_128_HMAC_SHA1_80 inline:" KEY30 "\r\n"
+      "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:!!!notbase64!!!\r\n"
+      "a=crypto:7 AES_256_CM_HMAC_SHA1_80 inline:" KEY46 "\r\n"
+      "a=rtcp:30011\r\n");
+  fail_unless (pgsm_sdp_decision_is_accepted (d), "%s", d->reason);
+  fail_unless_equals_int (d->suite, PGSM_SRTP_SUITE_AES_256_CM_HMAC_SHA1_80);
+  fail_unless_equals_int (pgsm_crypto_attribute_get_tag (d->local_crypto), 7);
+  fail_unless_equals_int (d->payload_type, 8);
+  fail_unless_equals_int (d->remote_rtcp_port, 30011);
+  fail_unless (strstr (d->answer_sdp, "a=crypto:7 AES_256_CM_HMAC_SHA1_80 ")
+      != NULL);
+}
+
+GST_END_TEST;
+
+static void
+assert_refused (PgsmSdpDecision * d, const gchar * reason_part)
+{
+  fail_if (pgsm_sdp_decision_is_accepted (d));
+  fail_unless_equals_int (d->status, 488);
+  fail_unless (d->reason != NULL);
+  fail_unless (strstr (d->reason, reason_part) != NULL, "reason '%s' lacks "
+      "'%s'", d->reason, reason_part);
+  fail_unless (d->answer_sdp == NULL);
+  fail_unless (d->local_crypto == NULL && d->remote_crypto == NULL);
+  /* no key material in a reason */
+  fail_unless (strstr (d->reason, "inline") == NULL);
+  fail_unless (strstr (d->reason, KEY30) == NULL);
+  pgsm_sdp_decision_free (d);
+}
+
+GST_START_TEST (test_refuse_offers)
+{
+  assert_refused (answer_for ("RTP/AVP", "0", ""), "RTP/AVP");
+  assert_refused (answer_for ("RTP/AVP", "0",
+          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n"),
+      "RTP/AVP");
+  assert_refused (answer_for ("RTP/SAVP", "0", ""), "no a=crypto line");
+  assert_refused (answer_for ("RTP/SAVP", "0",
+          "a=crypto:1 F8_128_HMAC_SHA1_80 inline:" KEY30 "\r\n"),
+      "unknown crypto suite");
+  assert_refused (answer_for ("RTP/SAVP", "0",
+          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%%%%bad%%%%\r\n"),
+      "bad base64");
+  /* a 256-bit key where a 128-bit one is due */
+  assert_refused (answer_for ("RTP/SAVP", "0",
+          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY46 "\r\n"),
+      "wrong key length");
+  assert_refused (answer_for ("RTP/SAVP", "0",
+          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30
+          " UNENCRYPTED_SRTP\r\n"), "UNENCRYPTED");
+  assert_refused (answer_for ("RTP/SAVP", "0",
+          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30
+          " UNAUTHENTICATED_SRTP\r\n"), "UNAUTHENTICATED");
+  assert_refused (answer_for ("RTP/SAVP", "0",
+          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 " KDR=10\r\n"),
+      "key derivation rate");
+  assert_refused (answer_for ("RTP/SAVP", "0",
+          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "|2^20|1:4;"
+          "inline:" KEY30 "|2^20|2:4\r\n"), "more than one key");
+  /* no common codec: only G.722 offered */
+  assert_refused (answer_for ("RTP/SAVP", "9",
+          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n"), "codec");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_refuse_disabled_suite)
+{
+  static const PgsmSrtpSuite only80[] = {
+    PGSM_SRTP_SUITE_AES_CM_128_HMAC_SHA1_80
+  };
+  PgsmSdpLocal local;
+  gchar *offer;
+
+  local_init (&local);
+  local.suites = only80;
+  local.n_suites = 1;
+  offer = make_offer ("RTP/SAVP", "0",
+      "a=crypto:1 AEAD_AES_128_GCM inline:" KEY28 "\r\n");
+  assert_refused (pgsm_sdp_answer_offer (&local, offer), "suite not enabled");
+  g_free (offer);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_accept_mki_lifetime)
+{
+  g_autoptr (PgsmSdpDecision) d = NULL;
+  guint32 mki = 0;
+  guint mki_len = 0;
+
+  d = answer_for ("RTP/SAVP", "0",
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "|2^20|1:4\r\n");
+  fail_unless (pgsm_sdp_decision_is_accepted (d), "%s", d->reason);
+  fail_unless (pgsm_crypto_attribute_get_mki (d->remote_crypto, 0, &mki,
+          &mki_len));
+  fail_unless_equals_int (mki, 1);
+  fail_unless_equals_int (mki_len, 4);
+  /* our answer still carries no MKI */
+  fail_unless (strchr (d->answer_sdp, '|') == NULL);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_malformed_sdp)
+{
+  PgsmSdpLocal local;
+  static const gchar *bad[] = {
+    "",
+    "this is not sdp",
+    "v=0\r\nm=audio\r\n",
+    "v=0\r\no=x 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\n"
+        "m=audio 99999999 RTP/SAVP 0\r\n",
+    "v=0\r\no=x 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\n"
+        "m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+        "inline:" KEY30 "\r\n",
+  };
+  guint i;
+
+  local_init (&local);
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    PgsmSdpDecision *d = pgsm_sdp_answer_offer (&local, bad[i]);
+
+    fail_unless (d != NULL);
+    fail_if (pgsm_sdp_decision_is_accepted (d), "accepted case %u", i);
+    fail_unless_equals_int (d->status, 488);
+    fail_unless (d->reason != NULL);
+    pgsm_sdp_decision_free (d);
+  }
+}
+
+GST_END_TEST;
+
+/* The offerer's side: our offer, the peer's answer */
+static PgsmSdpDecision *
+accept_with (PgsmSdpOffer ** offer_out, const gchar * proto, const gchar * fmt,
+    const gchar * attrs)
+{
+  PgsmSdpLocal local;
+  PgsmSdpOffer *offer;
+  PgsmSdpDecision *d;
+  gchar *answer;
+
+  local_init (&local);
+  offer = pgsm_sdp_offer_new (&local, NULL);
+  fail_unless (offer != NULL);
+  answer = g_strdup_printf ("v=0\r\no=peer 5 5 IN IP4 127.0.0.3\r\ns=-\r\n"
+      "c=IN IP4 127.0.0.3\r\nt=0 0\r\nm=audio 31000 %s %s\r\n%s", proto, fmt,
+      attrs);
+  d = pgsm_sdp_accept_answer (&local, offer, answer);
+  g_free (answer);
+  if (offer_out)
+    *offer_out = offer;
+  else
+    pgsm_sdp_offer_free (offer);
+  return d;
+}
+
+GST_START_TEST (test_accept_answer)
+{
+  PgsmSdpOffer *offer = NULL;
+  PgsmSdpDecision *d;
+  gchar *ours, *mine;
+
+  d = accept_with (&offer, "RTP/SAVP", "0",
+      "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY30 "\r\n");
+  fail_unless (pgsm_sdp_decision_is_accepted (d), "%s", d->reason);
+  fail_unless_equals_int (d->suite, PGSM_SRTP_SUITE_AES_CM_128_HMAC_SHA1_32);
+  fail_unless_equals_string (d->remote_address, "127.0.0.3");
+  fail_unless_equals_int (d->remote_rtp_port, 31000);
+  /* we send with the key we offered under tag 2 */
+  ours = pgsm_crypto_attribute_to_string (g_ptr_array_index (offer->cryptos,
+          1));
+  mine = pgsm_crypto_attribute_to_string (d->local_crypto);
+  fail_unless_equals_string (ours, mine);
+  g_free (ours);
+  g_free (mine);
+  pgsm_sdp_decision_free (d);
+  pgsm_sdp_offer_free (offer);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_refuse_answers)
+{
+  assert_refused (accept_with (NULL, "RTP/AVP", "0", ""), "RTP/AVP");
+  assert_refused (accept_with (NULL, "RTP/SAVP", "0", ""), "no a=crypto line");
+  /* a tag we did not offer */
+  assert_refused (accept_with (NULL, "RTP/SAVP", "0",
+          "a=crypto:9 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n"),
+      "tag was not offered");
+  /* tag 1 was offered with AES_CM_128_HMAC_SHA1_80, not _32 */
+  assert_refused (accept_with (NULL, "RTP/SAVP", "0",
+          "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" KEY30 "\r\n"),
+      "suite differs");
+  assert_refused (accept_with (NULL, "RTP/SAVP", "0",
+          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:short\r\n"), "SRTP key");
+  /* the peer refused the audio stream (port 0) */
+  {
+    PgsmSdpLocal local;
+    g_autoptr (PgsmSdpOffer) offer = NULL;
+
+    local_init (&local);
+    offer = pgsm_sdp_offer_new (&local, NULL);
+    assert_refused (pgsm_sdp_accept_answer (&local, offer,
+            "v=0\r\no=peer 5 5 IN IP4 127.0.0.3\r\ns=-\r\n"
+            "c=IN IP4 127.0.0.3\r\nt=0 0\r\nm=audio 0 RTP/SAVP 0\r\n"),
+        "no accepted audio stream");
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_round_trip)
+{
+  PgsmSdpLocal alice, bob;
+  g_autoptr (PgsmSdpOffer) offer = NULL;
+  g_autoptr (PgsmSdpDecision) at_bob = NULL;
+  g_autoptr (PgsmSdpDecision) at_alice = NULL;
+  gchar *a_send, *b_recv, *b_send, *a_recv;
+
+  local_init (&alice);
+  local_init (&bob);
+  bob.address = "::1";
+  bob.rtp_port = 50000;
+  offer = pgsm_sdp_offer_new (&alice, NULL);
+  at_bob = pgsm_sdp_answer_offer (&bob, offer->sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (at_bob), "%s", at_bob->reason);
+  fail_unless (strstr (at_bob->answer_sdp, "c=IN IP6 ::1\r\n") != NULL);
+  at_alice = pgsm_sdp_accept_answer (&alice, offer, at_bob->answer_sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (at_alice), "%s",
+      at_alice->reason);
+  fail_unless_equals_string (at_alice->remote_address, "::1");
+  fail_unless_equals_int (at_alice->remote_rtp_port, 50000);
+  fail_unless_equals_int (at_alice->suite, at_bob->suite);
+
+  /* what one side sends with is what the other receives with */
+  a_send = pgsm_crypto_attribute_to_string (at_alice->local_crypto);
+  b_recv = pgsm_crypto_attribute_to_string (at_bob->remote_crypto);
+  b_send = pgsm_crypto_attribute_to_string (at_bob->local_crypto);
+  a_recv = pgsm_crypto_attribute_to_string (at_alice->remote_crypto);
+  fail_unless_equals_string (a_send, b_recv);
+  fail_unless_equals_string (b_send, a_recv);
+  fail_if (g_str_equal (a_send, b_send));
+  g_free (a_send);
+  g_free (b_recv);
+  g_free (b_send);
+  g_free (a_recv);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_parse_suites)
+{
+  GArray *a = g_array_new (FALSE, FALSE, sizeof (PgsmSrtpSuite));
+  GError *err = NULL;
+
+  fail_unless (pgsm_sdp_parse_suites ("AEAD_AES_128_GCM, "
+          "AES_CM_128_HMAC_SHA1_80", a, &err));
+  fail_unless_equals_int (a->len, 2);
+  fail_unless_equals_int (g_array_index (a, PgsmSrtpSuite, 0),
+      PGSM_SRTP_SUITE_AEAD_AES_128_GCM);
+  g_array_set_size (a, 0);
+  fail_if (pgsm_sdp_parse_suites ("AES_CM_128_HMAC_SHA1_80,NULL_NULL", a,
+          &err));
+  fail_unless (err != NULL);
+  g_clear_error (&err);
+  g_array_set_size (a, 0);
+  fail_if (pgsm_sdp_parse_suites ("", a, &err));
+  g_clear_error (&err);
+  g_array_unref (a);
+}
+
+GST_END_TEST;
+
+static Suite *
+pgsmsdp_suite (void)
+{
+  Suite *s = suite_create ("pgsmsdp");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_offer_shape);
+  tcase_add_test (tc, test_offer_keys_fresh);
+  tcase_add_test (tc, test_answer_valid_offer);
+  tcase_add_test (tc, test_answer_skips_unusable_lines);
+  tcase_add_test (tc, test_refuse_offers);
+  tcase_add_test (tc, test_refuse_disabled_suite);
+  tcase_add_test (tc, test_accept_mki_lifetime);
+  tcase_add_test (tc, test_malformed_sdp);
+  tcase_add_test (tc, test_accept_answer);
+  tcase_add_test (tc, test_refuse_answers);
+  tcase_add_test (tc, test_round_trip);
+  tcase_add_test (tc, test_parse_suites);
+  return s;
+}
+
+GST_CHECK_MAIN (pgsmsdp);
