@@ -1349,7 +1349,7 @@ precheck_server (GstPgsmSipBin * self, Call * call, const Settings * st,
     goto out;
   }
   if (ret < 0)
-    verdict = pgsm_tls_verdict_new_for_handshake_error (ret);
+    verdict = pgsm_tls_verdict_new_for_session_error (session, ret);
   else
     verdict = pgsm_tls_verify_session (session, creds, &vs, call->host);
   if (verdict == NULL || verdict->flags != 0) {

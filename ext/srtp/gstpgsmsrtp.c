@@ -575,6 +575,29 @@ gst_pgsm_srtp_stats_table_get (GstPgsmSrtpStatsTable * t, guint32 ssrc)
   return s;
 }
 
+/* Like gst_pgsm_srtp_stats_table_get() without creating: NULL when @ssrc
+ * has no entry yet. */
+GstPgsmSrtpSsrcStats *
+gst_pgsm_srtp_stats_table_lookup (GstPgsmSrtpStatsTable * t, guint32 ssrc)
+{
+  GstPgsmSrtpSsrcStats *s;
+
+  if (G_LIKELY (t->last && t->last->ssrc == ssrc))
+    return t->last;
+  if (t->table == NULL)
+    return NULL;
+  s = g_hash_table_lookup (t->table, GUINT_TO_POINTER (ssrc));
+  if (s)
+    t->last = s;
+  return s;
+}
+
+guint
+gst_pgsm_srtp_stats_table_size (GstPgsmSrtpStatsTable * t)
+{
+  return t->table ? g_hash_table_size (t->table) : 0;
+}
+
 void
 gst_pgsm_srtp_stats_table_remove (GstPgsmSrtpStatsTable * t, guint32 ssrc)
 {

@@ -112,6 +112,9 @@ const gchar *gst_pgsm_srtp_status_to_string (srtp_err_status_t status);
 
 void gst_pgsm_srtp_stats_table_init (GstPgsmSrtpStatsTable * t);
 void gst_pgsm_srtp_stats_table_clear (GstPgsmSrtpStatsTable * t);
+GstPgsmSrtpSsrcStats *gst_pgsm_srtp_stats_table_lookup (GstPgsmSrtpStatsTable * t,
+    guint32 ssrc);
+guint gst_pgsm_srtp_stats_table_size (GstPgsmSrtpStatsTable * t);
 GstPgsmSrtpSsrcStats *gst_pgsm_srtp_stats_table_get (GstPgsmSrtpStatsTable * t,
     guint32 ssrc);
 void gst_pgsm_srtp_stats_table_remove (GstPgsmSrtpStatsTable * t, guint32 ssrc);

@@ -64,6 +64,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_pgsm_srtp_dec_debug);
 #define DEFAULT_RTCP_AUTH PGSM_SRTP_AUTH_HMAC_SHA1_80
 #define WARNING_INTERVAL_US G_USEC_PER_SEC
 #define REQUEST_INTERVAL_US G_USEC_PER_SEC
+/* Streams (SSRCs) one decoder tracks at most; packets of further SSRCs
+ * are dropped and counted as auth-failures in the totals. */
+#define MAX_STREAMS 1024
 
 enum
 {
@@ -962,7 +965,15 @@ unprotect_unlocked (GstPgsmSrtpDec * self, GstBuffer * in, GstBuffer ** out,
   if (G_UNLIKELY (!gst_pgsm_srtp_read_ssrc (map.data, size, is_rtcp, &ssrc)))
     goto drop_anon;
 
-  st = gst_pgsm_srtp_stats_table_get (&self->stats, ssrc);
+  st = gst_pgsm_srtp_stats_table_lookup (&self->stats, ssrc);
+  if (G_UNLIKELY (st == NULL)) {
+    /* An SSRC gets its entry before its first packet is authenticated:
+     * bound the table, or forged packets with random SSRCs would grow it
+     * without limit. */
+    if (gst_pgsm_srtp_stats_table_size (&self->stats) >= MAX_STREAMS)
+      goto drop_too_many_streams;
+    st = gst_pgsm_srtp_stats_table_get (&self->stats, ssrc);
+  }
   if (G_UNLIKELY (!st->has_own_keying && !self->template_usable)) {
     gint64 now = g_get_monotonic_time ();
 
@@ -1042,6 +1053,15 @@ unprotect_unlocked (GstPgsmSrtpDec * self, GstBuffer * in, GstBuffer ** out,
     pending->events |= EV_SOFT_LIMIT;
   }
   return UNPROTECT_OK;
+
+drop_too_many_streams:
+  release_buffer (in, buf, &map);
+  self->auth_failures++;
+  self->drop_count++;
+  GST_LOG_OBJECT (self, "dropped a packet of SSRC 0x%08x: already %u "
+      "streams", ssrc, MAX_STREAMS);
+  maybe_warn_unlocked (self, NULL, FALSE, pending);
+  return UNPROTECT_DROP;
 
 drop_anon:
   if (buf)

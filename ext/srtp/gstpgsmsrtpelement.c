@@ -24,7 +24,10 @@ pgsm_srtp_element_init (GstPlugin * plugin)
   if (g_once_init_enter (&done)) {
     srtp_err_status_t ret = srtp_init ();
 
-    if (ret != srtp_err_status_ok)
+    /* libsrtp2 has one process-wide crypto kernel: when another user
+     * (srtpenc, say) initialised it first, srtp_init() answers bad_param
+     * and the kernel is ready all the same. */
+    if (ret != srtp_err_status_ok && ret != srtp_err_status_bad_param)
       g_warning ("libsrtp2 failed to initialise: %s",
           gst_pgsm_srtp_status_to_string (ret));
     gst_type_mark_as_plugin_api (PGSM_TYPE_SRTP_CIPHER, 0);

@@ -345,6 +345,32 @@ GST_START_TEST (test_garbage)
 
 GST_END_TEST;
 
+/* forged packets with random SSRCs cannot grow the decoder without bound */
+GST_START_TEST (test_random_ssrcs_bounded)
+{
+  Pair p;
+  const GValue *streams;
+  GstStructure *stats;
+  guint i;
+
+  pair_init (&p);
+  for (i = 0; i < 1500; i++) {
+    GstBuffer *b = make_rtp (0x10000 + i, 1, 160, 0x55);
+
+    gst_buffer_memset (b, 12, 0xaa, 160);       /* no valid tag */
+    fail_unless_equals_int (gst_harness_push (p.dec, b), GST_FLOW_OK);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (p.dec), 0);
+  fail_unless_equals_int (stat_of (p.dec->element, 0, "auth-failures"), 1500);
+  g_object_get (p.dec->element, "stats", &stats, NULL);
+  streams = gst_structure_get_value (stats, "streams");
+  fail_unless (gst_value_array_get_size (streams) <= 1024);
+  gst_structure_free (stats);
+  pair_clear (&p);
+}
+
+GST_END_TEST;
+
 /* an input buffer someone else holds is never modified (srtpdec 1.22 uses
  * a freed buffer here) */
 GST_START_TEST (test_copy_on_write)
@@ -805,6 +831,7 @@ pgsmsrtpdec_suite (void)
   tcase_add_test (tc, test_replay);
   tcase_add_test (tc, test_wrong_key);
   tcase_add_test (tc, test_garbage);
+  tcase_add_test (tc, test_random_ssrcs_bounded);
   tcase_add_test (tc, test_copy_on_write);
   tcase_add_test (tc, test_caps_keys_late_join_roc);
   tcase_add_test (tc, test_mki_two_keys);
