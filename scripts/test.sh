@@ -62,7 +62,7 @@ if [ "${PGSM_SKIP_ASAN:-0}" != "1" ]; then
   export LSAN_OPTIONS="suppressions=$ROOT/tests/sanitizers/lsan.supp:print_suppressions=0"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   export GST_PLUGIN_SCANNER_1_0="$ROOT/tests/sanitizers/gst-plugin-scanner.sh"
-  MESON_TEST_ARGS="--no-suite python --no-suite examples --no-suite slow" \
+  MESON_TEST_ARGS="--no-suite python --no-suite examples --no-suite docs --no-suite slow" \
     run_suite build-asan -Dtests=enabled -Db_sanitize=address,undefined \
       -Db_lundef=false -Dintrospection=disabled
 fi
