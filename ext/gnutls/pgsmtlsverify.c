@@ -1149,8 +1149,6 @@ describe_leaf (PgsmTlsVerdict * v, gnutls_x509_crt_t leaf,
   }
   v->peer_sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data,
       der->size);
-  v->subject = crt_dn (leaf, FALSE);
-  v->issuer = crt_dn (leaf, TRUE);
   v->not_before = gnutls_x509_crt_get_activation_time (leaf);
   v->not_after = gnutls_x509_crt_get_expiration_time (leaf);
 }
@@ -1236,6 +1234,12 @@ finish (Ctx * ctx, guint status, int gnutls_ret, const gnutls_datum_t * chain)
   merge_status (ctx, gnutls_ret < 0 ? 0 : status);
 
   v->flags = ctx->flags;
+  /* Formatting DNs costs more than a tenth of a whole handshake: only a
+   * refusal needs them, for the debug string of the error */
+  if (v->flags != 0) {
+    v->subject = crt_dn (ctx->crts[0], FALSE);
+    v->issuer = crt_dn (ctx->crts[0], TRUE);
+  }
   v->reasons = g_string_free (ctx->reasons, v->flags == 0);
   ctx->reasons = NULL;
   GST_DEBUG ("verdict for '%s' (%s): flags 0x%x, GnuTLS status 0x%x",

@@ -55,8 +55,8 @@ typedef struct
                                  * dates, names and the local time */
   gchar *peer_pem;              /* leaf certificate, PEM, or NULL */
   gchar *peer_sha256;           /* lower-case hex SHA-256 of leaf DER, or NULL */
-  gchar *subject;               /* leaf subject DN, or NULL */
-  gchar *issuer;                /* leaf issuer DN, or NULL */
+  gchar *subject;               /* leaf subject DN when refused, else NULL */
+  gchar *issuer;                /* leaf issuer DN when refused, else NULL */
   gint64 not_before;            /* leaf validity, seconds since the epoch */
   gint64 not_after;             /* (0 when there is no leaf) */
 } PgsmTlsVerdict;

@@ -198,8 +198,8 @@ GST_START_TEST (test_accept_chain_via_intermediate)
   assert_flags (v, 0);
   fail_unless_equals_string (v->peer_sha256, certs[C_GOOD]->sha256);
   fail_unless_equals_string (v->peer_pem, certs[C_GOOD]->cert_pem);
-  fail_unless (strstr (v->subject, "CN=" SERVER) != NULL);
-  fail_unless (strstr (v->issuer, "Intermediate") != NULL);
+  /* names are formatted only for a refusal */
+  fail_unless (v->subject == NULL && v->issuer == NULL);
   fail_unless (v->not_after > v->not_before);
 }
 
@@ -429,6 +429,9 @@ GST_START_TEST (test_refuse_expired)
   assert_reason (v, "certificate 'CN=" SERVER ",O=gst-pgsm tests' expired on ");
   assert_reason (v, " UTC; the local clock says ");
   assert_reason (v, "fix the device clock");
+  /* a refusal names the certificate for the error's debug string */
+  fail_unless (strstr (v->subject, "CN=" SERVER) != NULL);
+  fail_unless (strstr (v->issuer, "Intermediate") != NULL);
 }
 
 GST_END_TEST;
