@@ -53,6 +53,68 @@ pgsm_sdp_encoding_name (guint payload_type)
   }
 }
 
+/* Directions as the bits of Sofia's sdp_mode_t: 1 = we send, 2 = we
+ * receive, from the point of view of the SDP's writer */
+#define DIR_SEND 1u
+#define DIR_RECV 2u
+
+static guint
+direction_bits (PgsmSdpDirection direction)
+{
+  switch (direction) {
+    case PGSM_SDP_SENDONLY:
+      return DIR_SEND;
+    case PGSM_SDP_RECVONLY:
+      return DIR_RECV;
+    case PGSM_SDP_INACTIVE:
+      return 0;
+    case PGSM_SDP_SENDRECV:
+    default:
+      return DIR_SEND | DIR_RECV;
+  }
+}
+
+static PgsmSdpDirection
+direction_from_bits (guint bits)
+{
+  switch (bits & (DIR_SEND | DIR_RECV)) {
+    case DIR_SEND:
+      return PGSM_SDP_SENDONLY;
+    case DIR_RECV:
+      return PGSM_SDP_RECVONLY;
+    case 0:
+      return PGSM_SDP_INACTIVE;
+    default:
+      return PGSM_SDP_SENDRECV;
+  }
+}
+
+/* The peer's direction seen from our side: what it sends, we receive */
+static PgsmSdpDirection
+direction_reverse (PgsmSdpDirection direction)
+{
+  guint bits = direction_bits (direction);
+
+  return direction_from_bits (((bits & DIR_SEND) ? DIR_RECV : 0) |
+      ((bits & DIR_RECV) ? DIR_SEND : 0));
+}
+
+const gchar *
+pgsm_sdp_direction_name (PgsmSdpDirection direction)
+{
+  switch (direction) {
+    case PGSM_SDP_SENDONLY:
+      return "sendonly";
+    case PGSM_SDP_RECVONLY:
+      return "recvonly";
+    case PGSM_SDP_INACTIVE:
+      return "inactive";
+    case PGSM_SDP_SENDRECV:
+    default:
+      return "sendrecv";
+  }
+}
+
 gboolean
 pgsm_sdp_decision_is_accepted (const PgsmSdpDecision * decision)
 {
@@ -216,7 +278,14 @@ pgsm_sdp_offer_new (const PgsmSdpLocal * local, GError ** error)
     PgsmCryptoAttribute *attr;
     gchar *value;
 
-    attr = crypto_new_fresh (i + 1, local->suites[i], error);
+    /* a re-offer keeps the key we send with: one line, tag 1 */
+    if (local->current_crypto != NULL) {
+      attr = pgsm_crypto_attribute_copy (local->current_crypto);
+      pgsm_crypto_attribute_set_tag (attr, 1);
+      i = local->n_suites - 1;
+    } else {
+      attr = crypto_new_fresh (i + 1, local->suites[i], error);
+    }
     if (attr == NULL)
       goto error;
     value = pgsm_crypto_attribute_to_string (attr);
@@ -226,7 +295,8 @@ pgsm_sdp_offer_new (const PgsmSdpLocal * local, GError ** error)
     g_free (value);
     g_ptr_array_add (offer->cryptos, attr);
   }
-  g_string_append (s, "a=ptime:20\r\na=sendrecv\r\n");
+  g_string_append_printf (s, "a=ptime:20\r\na=%s\r\n",
+      pgsm_sdp_direction_name (local->direction));
   offer->sdp = g_string_free (s, FALSE);
   return offer;
 
@@ -248,7 +318,8 @@ parse_sdp (const gchar * text, ParsedSdp * out, gchar ** reason)
     *reason = g_strdup ("no SDP body");
     return FALSE;
   }
-  out->parser = sdp_parse (NULL, text, strlen (text), sdp_f_anynet);
+  out->parser = sdp_parse (NULL, text, strlen (text),
+      sdp_f_anynet | sdp_f_mode_0000);
   if (out->parser == NULL) {
     *reason = g_strdup ("the SDP could not be parsed");
     return FALSE;
@@ -494,7 +565,8 @@ append_answer (PgsmSdpDecision * d, const PgsmSdpLocal * local,
     g_string_append_printf (s, "a=crypto:%s\r\n", value);
     memset (value, 0, strlen (value));
     g_free (value);
-    g_string_append (s, "a=ptime:20\r\na=sendrecv\r\n");
+    g_string_append_printf (s, "a=ptime:20\r\na=%s\r\n",
+        pgsm_sdp_direction_name (d->direction));
   }
   d->answer_sdp = g_string_free (s, FALSE);
 }
@@ -556,10 +628,24 @@ pgsm_sdp_answer_offer (const PgsmSdpLocal * local, const gchar * remote_offer)
   if (m == NULL)
     goto out;
 
-  /* our key for what we send: a fresh one, under the tag the peer chose */
-  d->local_crypto =
-      crypto_new_fresh (pgsm_crypto_attribute_get_tag (d->remote_crypto),
-      d->suite, &err);
+  /* what we do: what the peer offers, reversed, within what we want */
+  d->direction = direction_from_bits (direction_bits (direction_reverse
+          (direction_from_bits (m->m_mode))) & direction_bits
+      (local->direction));
+
+  /* our key for what we send, under the tag the peer chose: the one we
+   * send with already when the suite stays (a re-offer), else a fresh one */
+  if (local->current_crypto != NULL
+      && pgsm_crypto_attribute_get_suite (local->current_crypto) ==
+      d->suite) {
+    d->local_crypto = pgsm_crypto_attribute_copy (local->current_crypto);
+    pgsm_crypto_attribute_set_tag (d->local_crypto,
+        pgsm_crypto_attribute_get_tag (d->remote_crypto));
+  } else {
+    d->local_crypto =
+        crypto_new_fresh (pgsm_crypto_attribute_get_tag (d->remote_crypto),
+        d->suite, &err);
+  }
   if (d->local_crypto == NULL) {
     d->reason = g_strdup_printf ("no local key: %s", err->message);
     goto out;
@@ -582,6 +668,7 @@ pgsm_sdp_accept_answer (const PgsmSdpLocal * local, const PgsmSdpOffer * offer,
 {
   PgsmSdpDecision *d;
   ParsedSdp p;
+  sdp_media_t *m;
   guint tag;
 
   g_return_val_if_fail (local != NULL && offer != NULL, NULL);
@@ -590,8 +677,13 @@ pgsm_sdp_accept_answer (const PgsmSdpLocal * local, const PgsmSdpOffer * offer,
   d->status = PGSM_SDP_STATUS_NOT_ACCEPTABLE;
   if (!parse_sdp (remote_answer, &p, &d->reason))
     goto out;
-  if (read_media (d, local, offer, p.session) == NULL)
+  m = read_media (d, local, offer, p.session);
+  if (m == NULL)
     goto out;
+  /* what the peer answered, reversed, within what we offered */
+  d->direction = direction_from_bits (direction_bits (direction_reverse
+          (direction_from_bits (m->m_mode))) & direction_bits
+      (local->direction));
   tag = pgsm_crypto_attribute_get_tag (d->remote_crypto);
   d->local_crypto =
       pgsm_crypto_attribute_copy (g_ptr_array_index (offer->cryptos, tag - 1));

@@ -26,6 +26,17 @@ G_BEGIN_DECLS
 /* The status an offer we cannot take is answered with (RFC 3261 21.4.26) */
 #define PGSM_SDP_STATUS_NOT_ACCEPTABLE 488
 
+/* The direction of an audio stream (RFC 3264 5.1, 8.4): seen from the side
+ * that writes it in its SDP. Hold is a re-offer with SENDONLY (or INACTIVE
+ * when we were already held). */
+typedef enum
+{
+  PGSM_SDP_SENDRECV = 0,
+  PGSM_SDP_SENDONLY,
+  PGSM_SDP_RECVONLY,
+  PGSM_SDP_INACTIVE,
+} PgsmSdpDirection;
+
 /* What we offer or answer with: our media address and the ordered lists of
  * suites and codecs. Plain data owned by the caller. */
 typedef struct
@@ -38,6 +49,12 @@ typedef struct
   guint n_payload_types;
   guint64 session_id;           /* o= line; 0 = pick one */
   guint64 session_version;
+  PgsmSdpDirection direction;   /* what we want; SENDRECV unless on hold */
+  /* Inside an established call: the key we send with now. A re-offer
+   * carries it (one crypto line, tag 1) and an answer keeps it when the
+   * suite is the same, so our stream keeps its key and rollover counter.
+   * NULL: fresh keys (a new call, or a rekey). */
+  const PgsmCryptoAttribute *current_crypto;
 } PgsmSdpLocal;
 
 /* An offer we sent: its text and the crypto attributes it carries (our keys,
@@ -68,6 +85,11 @@ typedef struct
   const gchar *encoding_name;   /* static string: "PCMU", "PCMA" */
   guint clock_rate;
 
+  /* the direction of the stream for us after this offer/answer: whether we
+   * send (SENDRECV, SENDONLY) and whether the peer does (SENDRECV,
+   * RECVONLY) */
+  PgsmSdpDirection direction;
+
   gchar *answer_sdp;            /* only for a decision on an offer */
 } PgsmSdpDecision;
 
@@ -86,6 +108,8 @@ void pgsm_sdp_decision_free (PgsmSdpDecision * decision);
 gboolean pgsm_sdp_decision_is_accepted (const PgsmSdpDecision * decision);
 
 const gchar *pgsm_sdp_encoding_name (guint payload_type);
+
+const gchar *pgsm_sdp_direction_name (PgsmSdpDirection direction);
 
 gboolean pgsm_sdp_parse_suites (const gchar * list, GArray * suites,
     GError ** error);

@@ -85,6 +85,9 @@ enum
   SIGNAL_ANSWER,
   SIGNAL_REJECT,
   SIGNAL_HANGUP,
+  SIGNAL_HOLD,
+  SIGNAL_RESUME,
+  SIGNAL_REKEY,
   LAST_SIGNAL
 };
 
@@ -159,12 +162,23 @@ typedef struct
   guint rtp_port;
 
   PgsmSdpOffer *offer;
-  PgsmSdpDecision *decision;
+  PgsmSdpDecision *decision;    /* the offer/answer in force */
+
+  /* re-INVITEs (hold, resume, rekey) in an established call */
+  guint64 sdp_session_id;       /* o= of our SDP, the same for the call */
+  guint64 sdp_version;          /* one more for each SDP we send */
+  PgsmSdpDirection want;        /* SENDONLY while we hold the call */
+  PgsmSdpDirection want_before; /* restored when a re-INVITE is refused */
+  PgsmSdpOffer *reoffer;        /* our re-INVITE in flight */
+  gboolean established;         /* `established` was posted */
 
   GPtrArray *elements;          /* the media elements we added to the bin */
   GstElement *srtpenc;
   GstElement *srtpdec;
   GstElement *depay;
+  GstElement *valve;            /* closed while we must not send (held) */
+  GstElement *rtp_sink;
+  GstElement *rtcp_sink;
   GstPad *tee_pad;
 
   gchar *peer_sha256;
@@ -219,7 +233,15 @@ static gboolean gst_pgsm_sip_bin_reject (GstPgsmSipBin * self,
     const gchar * call_id, guint status);
 static gboolean gst_pgsm_sip_bin_hangup (GstPgsmSipBin * self,
     const gchar * call_id);
+static gboolean gst_pgsm_sip_bin_hold (GstPgsmSipBin * self,
+    const gchar * call_id);
+static gboolean gst_pgsm_sip_bin_resume (GstPgsmSipBin * self,
+    const gchar * call_id);
+static gboolean gst_pgsm_sip_bin_rekey (GstPgsmSipBin * self,
+    const gchar * call_id);
 static void media_stop_unlocked (GstPgsmSipBin * self, Call * call);
+static void reinvite_answered_unlocked (GstPgsmSipBin * self, Call * call,
+    guint status, const gchar * phrase, const gchar * sdp);
 
 static void
 install_string_prop (GObjectClass * klass, guint id, const gchar * name,
@@ -471,6 +493,49 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_pgsm_sip_bin_hangup), NULL, NULL, NULL,
       G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+  /**
+   * GstPgsmSipBin::hold:
+   * @call_id: a secured call
+   *
+   * Puts the call on hold (RFC 3264 8.4): a re-INVITE offering `sendonly`
+   * with the same keys. Audio on `sink` keeps going to the other side (play
+   * music on hold there, or nothing); the other side stops sending. Both
+   * sides post `held`. Returns %FALSE when the call has no media yet or a
+   * re-INVITE is already in progress.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_HOLD] = g_signal_new_class_handler ("hold",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_pgsm_sip_bin_hold), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+  /**
+   * GstPgsmSipBin::resume:
+   * @call_id: a call we put on hold
+   *
+   * Takes the call off hold: a re-INVITE offering `sendrecv`; both sides
+   * post `secured` again and audio flows both ways.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_RESUME] = g_signal_new_class_handler ("resume",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_pgsm_sip_bin_resume), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+  /**
+   * GstPgsmSipBin::rekey:
+   * @call_id: a secured call
+   *
+   * Sends a re-INVITE with a fresh key for what we send (RFC 4568 7.1.4);
+   * the SRTP streams keep their rollover counters. Both sides post
+   * `secured` again when the new key is in use.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_REKEY] = g_signal_new_class_handler ("rekey",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_pgsm_sip_bin_rekey), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -576,10 +641,14 @@ call_free (Call * call)
   g_clear_object (&call->rtcp_socket);
   g_clear_pointer (&call->offer, pgsm_sdp_offer_free);
   g_clear_pointer (&call->decision, pgsm_sdp_decision_free);
+  g_clear_pointer (&call->reoffer, pgsm_sdp_offer_free);
   g_clear_pointer (&call->elements, g_ptr_array_unref);
   g_clear_object (&call->srtpenc);
   g_clear_object (&call->srtpdec);
   g_clear_object (&call->depay);
+  g_clear_object (&call->valve);
+  g_clear_object (&call->rtp_sink);
+  g_clear_object (&call->rtcp_sink);
   g_free (call->peer_sha256);
   g_free (call->tls_description);
   g_free (call);
@@ -958,6 +1027,23 @@ local_from_call (const Call * call, PgsmSdpLocal * local)
   local->n_suites = call->suites->len;
   local->payload_types = (const guint *) call->pts->data;
   local->n_payload_types = call->pts->len;
+  local->session_id = call->sdp_session_id;
+  local->session_version = call->sdp_version;
+  local->direction = call->want;
+}
+
+/* For a re-INVITE in a call with media: the suite and codec in force (they
+ * are not renegotiated), and the key we send with unless @rekey */
+static void
+local_for_reinvite (const Call * call, PgsmSdpLocal * local, gboolean rekey)
+{
+  local_from_call (call, local);
+  local->suites = &call->decision->suite;
+  local->n_suites = 1;
+  local->payload_types = &call->decision->payload_type;
+  local->n_payload_types = 1;
+  if (!rekey)
+    local->current_crypto = call->decision->local_crypto;
 }
 
 /* Suites, codecs and media sockets of a new call; an ERROR when the
@@ -970,6 +1056,7 @@ call_prepare (GstPgsmSipBin * self, Call * call, const Settings * st,
 
   call->suites = g_array_new (FALSE, FALSE, sizeof (PgsmSrtpSuite));
   call->pts = g_array_new (FALSE, FALSE, sizeof (guint));
+  call->sdp_session_id = (guint64) g_get_real_time ();
   if (!pgsm_sdp_parse_suites (st->srtp_suites ? st->srtp_suites : "",
           call->suites, &err)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
@@ -994,6 +1081,12 @@ call_prepare (GstPgsmSipBin * self, Call * call, const Settings * st,
 }
 
 /* ---- media ------------------------------------------------------------ */
+
+static gboolean
+direction_sends (PgsmSdpDirection direction)
+{
+  return direction == PGSM_SDP_SENDRECV || direction == PGSM_SDP_SENDONLY;
+}
 
 static GstElement *
 make (Call * call, GstBin * bin, const gchar * factory)
@@ -1154,6 +1247,8 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   queue = make (call, bin, "queue");
   g_object_set (queue, "max-size-time", (guint64) 200 * GST_MSECOND,
       "max-size-buffers", 0, "max-size-bytes", 0, "leaky", 2, NULL);
+  call->valve = gst_object_ref (make (call, bin, "valve"));
+  g_object_set (call->valve, "drop", !direction_sends (d->direction), NULL);
   enc = make (call, bin, pcmu ? "mulawenc" : "alawenc");
   pay = make (call, bin, pcmu ? "rtppcmupay" : "rtppcmapay");
   /* initial sequence number below 2^15 (RFC 4568 7.1.4 / SRTP ROC safety) */
@@ -1164,6 +1259,8 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
       d->remote_rtp_port);
   rtcp_sink = make_udpsink (call, bin, call->rtcp_socket, d->remote_address,
       d->remote_rtcp_port);
+  call->rtp_sink = gst_object_ref (rtp_sink);
+  call->rtcp_sink = gst_object_ref (rtcp_sink);
 
   /* receive: udpsrc -> rtpbin -> depayloader -> decoder -> src */
   caps = g_strdup_printf ("application/x-srtp,media=audio,clock-rate=8000,"
@@ -1180,7 +1277,7 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
       G_CALLBACK (rtpbin_pad_added_cb), gst_object_ref (call->depay),
       (GClosureNotify) gst_object_unref, 0);
 
-  ok &= gst_element_link_many (queue, enc, pay, NULL);
+  ok &= gst_element_link_many (queue, call->valve, enc, pay, NULL);
   ok &= link_pads (pay, "src", rtpbin, "send_rtp_sink_0");
   ok &= link_pads (rtpbin, "send_rtp_src_0", rtp_sink, "sink");
   ok &= link_pads (rtpbin, "send_rtcp_src_0", rtcp_sink, "sink");
@@ -1239,7 +1336,7 @@ media_stop_unlocked (GstPgsmSipBin * self, Call * call)
 }
 
 static void
-post_secured (GstPgsmSipBin * self, Call * call)
+post_secured (GstPgsmSipBin * self, Call * call, gboolean rekeyed)
 {
   const PgsmSrtpSuiteInfo *info = pgsm_srtp_suite_get_info
       (call->decision->suite);
@@ -1254,7 +1351,8 @@ post_secured (GstPgsmSipBin * self, Call * call)
       call->tls_description ? call->tls_description : "",
       "peer-certificate-sha256", G_TYPE_STRING,
       call->peer_sha256 ? call->peer_sha256 : "",
-      "src-pad", G_TYPE_STRING, "src", "sink-pad", G_TYPE_STRING, "sink", NULL);
+      "src-pad", G_TYPE_STRING, "src", "sink-pad", G_TYPE_STRING, "sink",
+      "rekeyed", G_TYPE_BOOLEAN, rekeyed, NULL);
 }
 
 /* ---- certificate check before any SIP request -------------------------- */
@@ -1532,6 +1630,16 @@ static void
 on_progress (GstPgsmSofia * sofia, const gchar * call_id, guint status,
     const gchar * phrase, GstPgsmSipBin * self)
 {
+  Call *call;
+  gboolean media;
+
+  /* 1xx to a re-INVITE: nothing to say */
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, call_id);
+  media = call != NULL && call->elements != NULL;
+  g_mutex_unlock (&self->call_lock);
+  if (media)
+    return;
   if (status == 180 || status == 183)
     post_call (self, "ringing", call_id, "status", G_TYPE_UINT, status,
         "reason", G_TYPE_STRING, phrase, NULL);
@@ -1546,6 +1654,10 @@ on_answered (GstPgsmSofia * sofia, const gchar * call_id, guint status,
 
   g_mutex_lock (&self->call_lock);
   call = lookup_unlocked (self, call_id);
+  if (call != NULL && call->reoffer != NULL) {
+    reinvite_answered_unlocked (self, call, status, phrase, sdp);
+    goto out;
+  }
   if (call == NULL || status >= 300)
     goto out;
 
@@ -1563,7 +1675,7 @@ on_answered (GstPgsmSofia * sofia, const gchar * call_id, guint status,
     goto out;
   }
   if (media_start_unlocked (self, call)) {
-    post_secured (self, call);
+    post_secured (self, call, FALSE);
   } else {
     post_call (self, "failed", call_id, "status", G_TYPE_UINT, 0,
         "reason", G_TYPE_STRING, "the media could not start", NULL);
@@ -1579,7 +1691,19 @@ static void
 on_established (GstPgsmSofia * sofia, const gchar * call_id,
     GstPgsmSipBin * self)
 {
-  post_call (self, "established", call_id, NULL);
+  Call *call;
+  gboolean post = TRUE;
+
+  /* a re-INVITE completes with the dialog ready again: say it once */
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, call_id);
+  if (call != NULL) {
+    post = !call->established;
+    call->established = TRUE;
+  }
+  g_mutex_unlock (&self->call_lock);
+  if (post)
+    post_call (self, "established", call_id, NULL);
 }
 
 static void
@@ -1608,6 +1732,229 @@ on_ended (GstPgsmSofia * sofia, const gchar * call_id, guint status,
     call_free (call);
   }
   g_mutex_unlock (&self->call_lock);
+}
+
+/* ---- re-INVITEs: hold, resume, rekey ---------------------------------- */
+
+static gboolean
+same_key (const PgsmCryptoAttribute * a, const PgsmCryptoAttribute * b)
+{
+  GBytes *ka, *kb;
+  gboolean same;
+
+  if (pgsm_crypto_attribute_get_suite (a) !=
+      pgsm_crypto_attribute_get_suite (b))
+    return FALSE;
+  ka = pgsm_crypto_attribute_get_key (a, 0);
+  kb = pgsm_crypto_attribute_get_key (b, 0);
+  same = ka != NULL && kb != NULL && g_bytes_equal (ka, kb);
+  g_bytes_unref (ka);
+  g_bytes_unref (kb);
+  return same;
+}
+
+static void
+set_crypto (GstElement * srtp, const PgsmCryptoAttribute * attr)
+{
+  gchar *crypto = pgsm_crypto_attribute_to_string (attr);
+
+  /* pgsmsrtpenc/dec keep each stream's rollover counter across a key
+   * change (RFC 3711 3.3.1) */
+  g_object_set (srtp, "crypto", crypto, NULL);
+  memset (crypto, 0, strlen (crypto));
+  g_free (crypto);
+}
+
+/* Posts where the call stands after an offer/answer: `held` while either
+ * side holds it, `secured` when audio flows both ways again */
+static void
+post_media_state (GstPgsmSipBin * self, Call * call, gboolean rekeyed)
+{
+  PgsmSdpDirection dir = call->decision->direction;
+
+  if (dir == PGSM_SDP_SENDRECV) {
+    post_secured (self, call, rekeyed);
+    return;
+  }
+  post_call (self, "held", call->call_id,
+      "held-by", G_TYPE_STRING, call->want != PGSM_SDP_SENDRECV ?
+      "local" : "remote",
+      "direction", G_TYPE_STRING, pgsm_sdp_direction_name (dir),
+      "rekeyed", G_TYPE_BOOLEAN, rekeyed, NULL);
+}
+
+/* Puts a new offer/answer of an established call in force: keys (the
+ * streams keep their ROC), the peer's address, whether we send. Takes
+ * @d. Called with call_lock. */
+static void
+media_update_unlocked (GstPgsmSipBin * self, Call * call, PgsmSdpDecision * d)
+{
+  PgsmSdpDecision *old = call->decision;
+  gboolean rekeyed = FALSE;
+
+  if (!same_key (old->remote_crypto, d->remote_crypto)) {
+    set_crypto (call->srtpdec, d->remote_crypto);
+    rekeyed = TRUE;
+  }
+  if (!same_key (old->local_crypto, d->local_crypto)) {
+    set_crypto (call->srtpenc, d->local_crypto);
+    rekeyed = TRUE;
+  }
+  if (g_strcmp0 (old->remote_address, d->remote_address) != 0
+      || old->remote_rtp_port != d->remote_rtp_port
+      || old->remote_rtcp_port != d->remote_rtcp_port) {
+    g_object_set (call->rtp_sink, "host", d->remote_address, "port",
+        d->remote_rtp_port, NULL);
+    g_object_set (call->rtcp_sink, "host", d->remote_address, "port",
+        d->remote_rtcp_port, NULL);
+  }
+  g_object_set (call->valve, "drop", !direction_sends (d->direction), NULL);
+  GST_INFO_OBJECT (self, "call %s: now %s%s", call->call_id,
+      pgsm_sdp_direction_name (d->direction), rekeyed ? ", new keys" : "");
+  call->decision = d;
+  pgsm_sdp_decision_free (old);
+  post_media_state (self, call, rekeyed);
+}
+
+/* The final response to our re-INVITE. Called with call_lock. */
+static void
+reinvite_answered_unlocked (GstPgsmSipBin * self, Call * call, guint status,
+    const gchar * phrase, const gchar * sdp)
+{
+  PgsmSdpOffer *offer = g_steal_pointer (&call->reoffer);
+  PgsmSdpDecision *d;
+  PgsmSdpLocal local;
+
+  if (status >= 300) {
+    /* RFC 3261 14.1: a refused re-INVITE leaves the session as it was */
+    call->want = call->want_before;
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("The other side refused to change the call (hold, resume or new "
+            "keys); the call goes on unchanged."), ("call %s: re-INVITE "
+            "answered %u %s", call->call_id, status, phrase));
+    pgsm_sdp_offer_free (offer);
+    return;
+  }
+  local_for_reinvite (call, &local, FALSE);
+  d = pgsm_sdp_accept_answer (&local, offer, sdp);
+  pgsm_sdp_offer_free (offer);
+  if (!pgsm_sdp_decision_is_accepted (d)) {
+    /* fail closed, as for the first answer */
+    GST_ELEMENT_ERROR (self, STREAM, DECRYPT_NOKEY,
+        ("The other side changed the call without usable SRTP keys."),
+        ("call %s: %s", call->call_id, d->reason));
+    post_call (self, "failed", call->call_id, "status", G_TYPE_UINT, status,
+        "reason", G_TYPE_STRING, d->reason, NULL);
+    pgsm_sdp_decision_free (d);
+    media_stop_unlocked (self, call);
+    call->ended = TRUE;
+    gst_pgsm_sofia_hangup (self->sofia, call->call_id);
+    return;
+  }
+  media_update_unlocked (self, call, d);
+}
+
+/* A re-INVITE from the other side (in the Sofia thread) */
+static void
+on_reinvite (GstPgsmSofia * sofia, const gchar * call_id, const gchar * sdp,
+    GstPgsmSipBin * self)
+{
+  Call *call;
+  PgsmSdpDecision *d;
+  PgsmSdpLocal local;
+
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, call_id);
+  if (call == NULL || call->ended || call->elements == NULL || sdp == NULL) {
+    /* no media yet, or an offerless re-INVITE (we do not offer in a 2xx):
+     * the session stays as it is */
+    gst_pgsm_sofia_respond (sofia, call_id, PGSM_SDP_STATUS_NOT_ACCEPTABLE,
+        NULL, NULL);
+    goto out;
+  }
+  call->sdp_version++;
+  local_for_reinvite (call, &local, FALSE);
+  d = pgsm_sdp_answer_offer (&local, sdp);
+  if (!pgsm_sdp_decision_is_accepted (d)) {
+    /* the call goes on with what is in force; never clear RTP */
+    GST_ELEMENT_WARNING (self, STREAM, DECRYPT_NOKEY,
+        ("Refused a change of the call without usable SRTP keys; the call "
+            "goes on unchanged."), ("call %s: %s", call_id, d->reason));
+    gst_pgsm_sofia_respond (sofia, call_id, PGSM_SDP_STATUS_NOT_ACCEPTABLE,
+        NULL, NULL);
+    pgsm_sdp_decision_free (d);
+    goto out;
+  }
+  gst_pgsm_sofia_respond (sofia, call_id, 200, NULL, d->answer_sdp);
+  media_update_unlocked (self, call, d);
+
+out:
+  g_mutex_unlock (&self->call_lock);
+}
+
+/* Sends a re-INVITE wanting @want, with a fresh key when @rekey */
+static gboolean
+reinvite (GstPgsmSipBin * self, const gchar * call_id, PgsmSdpDirection want,
+    gboolean rekey)
+{
+  Call *call;
+  PgsmSdpLocal local;
+  g_autoptr (GError) err = NULL;
+  gboolean ret = FALSE;
+
+  g_return_val_if_fail (call_id != NULL, FALSE);
+
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, call_id);
+  if (call == NULL || call->ended || call->elements == NULL
+      || call->reoffer != NULL || self->sofia == NULL) {
+    GST_WARNING_OBJECT (self, "call %s: no re-INVITE now (no media yet, or "
+        "one in progress)", call_id);
+    goto out;
+  }
+  call->want_before = call->want;
+  call->want = want;
+  call->sdp_version++;
+  local_for_reinvite (call, &local, rekey);
+  call->reoffer = pgsm_sdp_offer_new (&local, &err);
+  if (call->reoffer == NULL) {
+    call->want = call->want_before;
+    GST_WARNING_OBJECT (self, "call %s: no re-offer: %s", call_id,
+        err->message);
+    goto out;
+  }
+  gst_pgsm_sofia_reinvite (self->sofia, call_id, call->reoffer->sdp);
+  ret = TRUE;
+
+out:
+  g_mutex_unlock (&self->call_lock);
+  return ret;
+}
+
+static gboolean
+gst_pgsm_sip_bin_hold (GstPgsmSipBin * self, const gchar * call_id)
+{
+  return reinvite (self, call_id, PGSM_SDP_SENDONLY, FALSE);
+}
+
+static gboolean
+gst_pgsm_sip_bin_resume (GstPgsmSipBin * self, const gchar * call_id)
+{
+  return reinvite (self, call_id, PGSM_SDP_SENDRECV, FALSE);
+}
+
+static gboolean
+gst_pgsm_sip_bin_rekey (GstPgsmSipBin * self, const gchar * call_id)
+{
+  PgsmSdpDirection want = PGSM_SDP_SENDRECV;
+  Call *call;
+
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, call_id);
+  if (call != NULL)
+    want = call->want;
+  g_mutex_unlock (&self->call_lock);
+  return reinvite (self, call_id, want, TRUE);
 }
 
 /* Reads the offer at once: an unusable one gets 488 before anyone sees
@@ -1659,7 +2006,7 @@ incoming_unlocked (GstPgsmSipBin * self, const gchar * call_id,
       call->answered = TRUE;
       gst_pgsm_sofia_respond (self->sofia, call_id, 200, "OK",
           call->decision->answer_sdp);
-      post_secured (self, call);
+      post_secured (self, call, FALSE);
     } else {
       gst_pgsm_sofia_respond (self->sofia, call_id, 500, "Server Error", NULL);
     }
@@ -1699,7 +2046,7 @@ gst_pgsm_sip_bin_answer (GstPgsmSipBin * self, const gchar * call_id)
     call->answered = TRUE;
     gst_pgsm_sofia_respond (self->sofia, call_id, 200, "OK",
         call->decision->answer_sdp);
-    post_secured (self, call);
+    post_secured (self, call, FALSE);
     ret = TRUE;
   }
 
@@ -1899,6 +2246,7 @@ start (GstPgsmSipBin * self)
   g_signal_connect (sofia, "answered", G_CALLBACK (on_answered), self);
   g_signal_connect (sofia, "established", G_CALLBACK (on_established), self);
   g_signal_connect (sofia, "ended", G_CALLBACK (on_ended), self);
+  g_signal_connect (sofia, "reinvite", G_CALLBACK (on_reinvite), self);
 
   GST_OBJECT_LOCK (self);
   self->bound_port = gst_pgsm_sofia_get_bound_port (sofia);

@@ -68,6 +68,7 @@ enum
   SIGNAL_ANSWERED,
   SIGNAL_ESTABLISHED,
   SIGNAL_ENDED,
+  SIGNAL_REINVITE,
   LAST_SIGNAL
 };
 
@@ -79,6 +80,8 @@ typedef struct _SofiaCall
   nua_handle_t *nh;
   gboolean outgoing;
   gboolean ended;
+  gboolean reinvite_pending;    /* a re-INVITE from the peer awaits our
+                                 * final response */
   gchar *flow;                  /* incoming over TLS: the caller's source
                                  * address, to send our requests back on the
                                  * connection it opened */
@@ -183,6 +186,13 @@ gst_pgsm_sofia_class_init (GstPgsmSofiaClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING);
 
+  /* reinvite (call-id, sdp): the peer sent a re-INVITE in an established
+   * dialog (hold, resume, rekey); sdp is NULL when it has no body. Answer
+   * with gst_pgsm_sofia_respond(), whichever side placed the call */
+  signals[SIGNAL_REINVITE] = g_signal_new ("reinvite",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
   GST_DEBUG_CATEGORY_INIT (pgsm_sofia_debug, "pgsmsofia", 0,
       "Sofia-SIP glue of pgsmsipbin");
 
@@ -284,9 +294,15 @@ on_i_invite (GstPgsmSofia * self, nua_handle_t * nh, SofiaCall * call,
   gchar *from = NULL;
 
   if (call != NULL) {
-    /* a re-INVITE: hold and rekey are not handled yet; keep the session */
-    GST_INFO ("re-INVITE on call %s refused", call->call_id);
-    nua_respond (nh, SIP_488_NOT_ACCEPTABLE, TAG_END ());
+    /* a re-INVITE in the dialog: the bin decides (hold, resume, rekey) */
+    if (call->ended || call->reinvite_pending) {
+      nua_respond (nh, SIP_491_REQUEST_PENDING, TAG_END ());
+      return;
+    }
+    GST_INFO ("re-INVITE on call %s", call->call_id);
+    call->reinvite_pending = TRUE;
+    g_signal_emit (self, signals[SIGNAL_REINVITE], 0, call->call_id,
+        payload_of (sip));
     return;
   }
   call = call_new_incoming (self, nh, sip);
@@ -588,6 +604,7 @@ typedef enum
 {
   OP_INVITE,
   OP_RESPOND,
+  OP_REINVITE,
   OP_HANGUP,
   OP_SHUTDOWN,
 } OpKind;
@@ -642,8 +659,10 @@ do_respond (GstPgsmSofia * self, Op * op)
   SofiaCall *call = g_hash_table_lookup (self->calls, op->call_id);
   const char *phrase;
 
-  if (call == NULL || call->outgoing)
+  if (call == NULL || (call->outgoing && !call->reinvite_pending))
     return;
+  if (op->status >= 200)
+    call->reinvite_pending = FALSE;
   /* nua_respond() keeps the phrase pointer until the stack thread sends
    * the response: only a static string is safe */
   phrase = sip_status_phrase (op->status);
@@ -651,6 +670,24 @@ do_respond (GstPgsmSofia * self, Op * op)
       TAG_IF (op->sdp != NULL,
           SIPTAG_CONTENT_TYPE_STR ("application/sdp")),
       TAG_IF (op->sdp != NULL, SIPTAG_PAYLOAD_STR (op->sdp)), TAG_END ());
+}
+
+/* A re-INVITE in an established dialog, with a new offer */
+static void
+do_reinvite (GstPgsmSofia * self, Op * op)
+{
+  SofiaCall *call = g_hash_table_lookup (self->calls, op->call_id);
+
+  if (call == NULL || call->ended || !nua_handle_has_active_call (call->nh)) {
+    if (call == NULL || !call->ended)
+      g_signal_emit (self, signals[SIGNAL_ANSWERED], 0, op->call_id, 481u,
+          "Call/Transaction Does Not Exist", NULL);
+    return;
+  }
+  nua_invite (call->nh,
+      TAG_IF (call->flow != NULL, NUTAG_PROXY (URL_STRING_MAKE (call->flow))),
+      SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+      SIPTAG_PAYLOAD_STR (op->sdp), TAG_END ());
 }
 
 static void
@@ -684,6 +721,9 @@ op_dispatch_cb (gpointer data)
       break;
     case OP_RESPOND:
       do_respond (self, op);
+      break;
+    case OP_REINVITE:
+      do_reinvite (self, op);
       break;
     case OP_HANGUP:
       do_hangup (self, op);
@@ -727,6 +767,18 @@ gst_pgsm_sofia_respond (GstPgsmSofia * self, const gchar * call_id,
   op->kind = OP_RESPOND;
   op->call_id = g_strdup (call_id);
   op->status = status;
+  op->sdp = g_strdup (sdp);
+  op_push (self, op);
+}
+
+void
+gst_pgsm_sofia_reinvite (GstPgsmSofia * self, const gchar * call_id,
+    const gchar * sdp)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_REINVITE;
+  op->call_id = g_strdup (call_id);
   op->sdp = g_strdup (sdp);
   op_push (self, op);
 }

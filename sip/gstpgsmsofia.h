@@ -46,6 +46,11 @@ void gst_pgsm_sofia_invite (GstPgsmSofia * self, const gchar * call_id,
 void gst_pgsm_sofia_respond (GstPgsmSofia * self, const gchar * call_id,
     guint status, const gchar * phrase, const gchar * sdp);
 
+/* A re-INVITE with a new offer in the established dialog of @call_id (hold,
+ * resume, rekey); the final response comes as `answered` */
+void gst_pgsm_sofia_reinvite (GstPgsmSofia * self, const gchar * call_id,
+    const gchar * sdp);
+
 void gst_pgsm_sofia_hangup (GstPgsmSofia * self, const gchar * call_id);
 
 void gst_pgsm_sofia_shutdown (GstPgsmSofia * self);

@@ -1219,6 +1219,24 @@ pgsm_crypto_attribute_get_tag (const PgsmCryptoAttribute * attr)
 }
 
 /**
+ * pgsm_crypto_attribute_set_tag:
+ * @attr: an attribute
+ * @tag: the new tag, at most 999999999
+ *
+ * Changes the tag of @attr, e.g. to answer with the same key under the tag
+ * the offerer chose (RFC 4568 5.1.2).
+ *
+ * Since: 0.1
+ */
+void
+pgsm_crypto_attribute_set_tag (PgsmCryptoAttribute * attr, guint tag)
+{
+  g_return_if_fail (attr != NULL);
+  g_return_if_fail (tag <= MAX_TAG);
+  attr->tag = tag;
+}
+
+/**
  * pgsm_crypto_attribute_get_suite:
  * @attr: an attribute
  *

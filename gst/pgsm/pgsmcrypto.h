@@ -104,6 +104,9 @@ PGSM_API
 guint pgsm_crypto_attribute_get_tag (const PgsmCryptoAttribute * attr);
 
 PGSM_API
+void pgsm_crypto_attribute_set_tag (PgsmCryptoAttribute * attr, guint tag);
+
+PGSM_API
 PgsmSrtpSuite pgsm_crypto_attribute_get_suite (const PgsmCryptoAttribute * attr);
 
 PGSM_API

@@ -167,6 +167,20 @@ call_state (GstMessage * msg, const gchar ** state)
   return s;
 }
 
+/* The call-id of a `pgsm-call` message, which it unrefs */
+static gchar *
+take_call_id (GstMessage * msg)
+{
+  const gchar *state;
+  const GstStructure *s = call_state (msg, &state);
+  gchar *id;
+
+  fail_unless (s != NULL);
+  id = g_strdup (gst_structure_get_string (s, "call-id"));
+  gst_message_unref (msg);
+  return id;
+}
+
 /* Pops messages until a pgsm-call with @state (returned, to unref) or an
  * ERROR (returned when @error_ok, else the test fails) */
 static GstMessage *
@@ -336,6 +350,135 @@ GST_START_TEST (test_call_tones_both_ways)
   }
   cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
   run_call (cert);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
+/* The tone @want is heard in the audio @side receives from now on */
+static void
+assert_tone_from_now (Side * side, gdouble want)
+{
+  guint have;
+
+  g_mutex_lock (&side->lock);
+  have = side->samples->len;
+  g_mutex_unlock (&side->lock);
+  /* 0.5 s to flush what was queued, then 1 s to measure */
+  wait_samples (side, have + 12000);
+  {
+    gdouble freq, rms;
+
+    analyse (side, 8000, &freq, &rms);
+    fail_unless (fabs (freq - want) < want * 0.05, "got %.1f Hz, want %.0f",
+        freq, want);
+    fail_unless (rms > 8000 && rms < 14000, "RMS %.0f", rms);
+  }
+}
+
+/* How many samples @side receives in @ms milliseconds, after a settling
+ * time */
+static guint
+samples_during (Side * side, guint ms)
+{
+  guint before, after;
+
+  g_usleep (400 * 1000);
+  g_mutex_lock (&side->lock);
+  before = side->samples->len;
+  g_mutex_unlock (&side->lock);
+  g_usleep (ms * 1000);
+  g_mutex_lock (&side->lock);
+  after = side->samples->len;
+  g_mutex_unlock (&side->lock);
+  return after - before;
+}
+
+static void
+emit_action (Side * side, const gchar * action, const gchar * call_id)
+{
+  gboolean ok = FALSE;
+
+  g_signal_emit_by_name (side->bin, action, call_id, &ok);
+  fail_unless (ok, "%s refused", action);
+}
+
+static void
+expect_state (Side * side, const gchar * state, const gchar * field,
+    const gchar * value, gboolean rekeyed)
+{
+  GstMessage *msg = wait_for (side, state, FALSE);
+  const GstStructure *s = call_state (msg, &state);
+  gboolean got = FALSE;
+
+  if (field != NULL)
+    fail_unless_equals_string (gst_structure_get_string (s, field), value);
+  fail_unless (gst_structure_get_boolean (s, "rekeyed", &got));
+  fail_unless_equals_int (got, rekeyed);
+  gst_message_unref (msg);
+}
+
+/* Hold, resume and rekey by re-INVITE (RFC 3264 8.4, RFC 4568 7.1.4): the
+ * held side stops sending, audio comes back both ways after resume (no
+ * one-way audio), and a new key from either side keeps the audio going */
+GST_START_TEST (test_hold_resume_rekey)
+{
+  PgsmTestCert *cert;
+  Side *bob, *alice;
+  gchar *call_id;
+  guint n;
+
+  if (!have_srtp ()) {
+    GST_WARNING ("pgsmsrtpenc not available, skipping");
+    return;
+  }
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  bob = bob_new (cert, TRUE);
+  alice = alice_new (bound_port (bob));
+  call_id = take_call_id (wait_for (alice, "secured", FALSE));
+  gst_message_unref (wait_for (bob, "secured", FALSE));
+  gst_message_unref (wait_for (alice, "established", FALSE));
+  assert_tone (alice, BOB_FREQ);
+  assert_tone (bob, ALICE_FREQ);
+
+  /* alice holds: bob is asked not to send, alice still sends */
+  emit_action (alice, "hold", call_id);
+  expect_state (alice, "held", "held-by", "local", FALSE);
+  expect_state (bob, "held", "held-by", "remote", FALSE);
+  n = samples_during (alice, 1000);
+  GST_INFO ("alice received %u samples in 1 s on hold", n);
+  fail_unless (n < 800, "alice still receives audio on hold: %u samples", n);
+  assert_tone_from_now (bob, ALICE_FREQ);
+  emit_action (alice, "resume", call_id);
+  expect_state (alice, "secured", NULL, NULL, FALSE);
+  expect_state (bob, "secured", NULL, NULL, FALSE);
+  assert_tone_from_now (alice, BOB_FREQ);
+  assert_tone_from_now (bob, ALICE_FREQ);
+
+  /* bob (the callee) sends new keys: both sides see them in force */
+  emit_action (bob, "rekey", call_id);
+  expect_state (bob, "secured", NULL, NULL, TRUE);
+  expect_state (alice, "secured", NULL, NULL, TRUE);
+  assert_tone_from_now (alice, BOB_FREQ);
+  assert_tone_from_now (bob, ALICE_FREQ);
+
+  /* bob holds too, then resumes */
+  emit_action (bob, "hold", call_id);
+  expect_state (bob, "held", "held-by", "local", FALSE);
+  expect_state (alice, "held", "held-by", "remote", FALSE);
+  n = samples_during (bob, 1000);
+  fail_unless (n < 800, "bob still receives audio on hold: %u samples", n);
+  emit_action (bob, "resume", call_id);
+  expect_state (bob, "secured", NULL, NULL, FALSE);
+  assert_tone_from_now (alice, BOB_FREQ);
+  assert_tone_from_now (bob, ALICE_FREQ);
+
+  emit_action (alice, "hangup", call_id);
+  gst_message_unref (wait_for (alice, "ended", FALSE));
+  gst_message_unref (wait_for (bob, "ended", FALSE));
+  g_free (call_id);
+  side_free (alice);
+  side_free (bob);
   pgsm_test_cert_free (cert);
 }
 
@@ -582,9 +725,7 @@ GST_START_TEST (test_manual_reject_and_answer)
   /* first call: rejected */
   alice = alice_new (bound_port (bob));
   msg = wait_for (bob, "incoming", FALSE);
-  s = call_state (msg, &state);
-  id = g_strdup (gst_structure_get_string (s, "call-id"));
-  gst_message_unref (msg);
+  id = take_call_id (msg);
   g_signal_emit_by_name (bob->bin, "reject", id, 486u, &ok);
   fail_unless (ok);
   msg = wait_for (alice, "failed", FALSE);
@@ -599,9 +740,7 @@ GST_START_TEST (test_manual_reject_and_answer)
   /* second call: answered by hand */
   alice = alice_new (bound_port (bob));
   msg = wait_for (bob, "incoming", FALSE);
-  s = call_state (msg, &state);
-  id = g_strdup (gst_structure_get_string (s, "call-id"));
-  gst_message_unref (msg);
+  id = take_call_id (msg);
   ok = FALSE;
   g_signal_emit_by_name (bob->bin, "answer", id, &ok);
   fail_unless (ok);
@@ -904,6 +1043,7 @@ pgsmsipbin_suite (void)
   tcase_add_test (tc, test_refuse_insecure_uri);
   tcase_add_test (tc, test_stop_during_check_and_unreachable);
   tcase_add_test (tc, test_call_tones_both_ways);
+  tcase_add_test (tc, test_hold_resume_rekey);
   tcase_add_test (tc, test_certificate_matrix);
   tcase_add_test (tc, test_wire_is_encrypted);
   tcase_add_test (tc, test_offer_refused_488);

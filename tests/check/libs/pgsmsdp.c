@@ -438,6 +438,146 @@ GST_START_TEST (test_round_trip)
 
 GST_END_TEST;
 
+/* Hold and resume (RFC 3264 8.4) inside an established call: the re-offer
+ * keeps the key each side sends with, and the directions come out right on
+ * both sides */
+GST_START_TEST (test_hold_resume_keeps_keys)
+{
+  PgsmSdpLocal alice, bob;
+  g_autoptr (PgsmSdpOffer) offer = NULL;
+  g_autoptr (PgsmSdpOffer) hold = NULL;
+  g_autoptr (PgsmSdpOffer) resume = NULL;
+  g_autoptr (PgsmSdpDecision) at_bob = NULL;
+  g_autoptr (PgsmSdpDecision) at_alice = NULL;
+  g_autoptr (PgsmSdpDecision) held_bob = NULL;
+  g_autoptr (PgsmSdpDecision) held_alice = NULL;
+  g_autoptr (PgsmSdpDecision) back_bob = NULL;
+  g_autoptr (PgsmSdpDecision) back_alice = NULL;
+  gchar *k1, *k2;
+
+  local_init (&alice);
+  local_init (&bob);
+  bob.rtp_port = 50000;
+  offer = pgsm_sdp_offer_new (&alice, NULL);
+  fail_unless (strstr (offer->sdp, "a=sendrecv\r\n") != NULL);
+  at_bob = pgsm_sdp_answer_offer (&bob, offer->sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (at_bob), "%s", at_bob->reason);
+  fail_unless_equals_int (at_bob->direction, PGSM_SDP_SENDRECV);
+  at_alice = pgsm_sdp_accept_answer (&alice, offer, at_bob->answer_sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (at_alice));
+  fail_unless_equals_int (at_alice->direction, PGSM_SDP_SENDRECV);
+
+  /* Alice holds: sendonly, one crypto line with the key she sends with */
+  alice.direction = PGSM_SDP_SENDONLY;
+  alice.current_crypto = at_alice->local_crypto;
+  alice.session_version = 2;
+  hold = pgsm_sdp_offer_new (&alice, NULL);
+  fail_unless (strstr (hold->sdp, "a=sendonly\r\n") != NULL);
+  fail_unless_equals_int (count_substr (hold->sdp, "a=crypto:"), 1);
+  fail_unless (strstr (hold->sdp, "o=- 42 2 ") != NULL);
+  k1 = pgsm_crypto_attribute_to_string (at_alice->local_crypto);
+  k2 = pgsm_crypto_attribute_to_string (g_ptr_array_index (hold->cryptos, 0));
+  fail_unless_equals_string (k1, k2);
+  g_free (k1);
+  g_free (k2);
+
+  /* Bob answers recvonly and keeps his own key */
+  bob.current_crypto = at_bob->local_crypto;
+  held_bob = pgsm_sdp_answer_offer (&bob, hold->sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (held_bob), "%s",
+      held_bob->reason);
+  fail_unless_equals_int (held_bob->direction, PGSM_SDP_RECVONLY);
+  fail_unless (strstr (held_bob->answer_sdp, "a=recvonly\r\n") != NULL);
+  k1 = pgsm_crypto_attribute_to_string (at_bob->local_crypto);
+  k2 = pgsm_crypto_attribute_to_string (held_bob->local_crypto);
+  fail_unless_equals_string (k1, k2);
+  g_free (k1);
+  g_free (k2);
+  held_alice = pgsm_sdp_accept_answer (&alice, hold, held_bob->answer_sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (held_alice), "%s",
+      held_alice->reason);
+  fail_unless_equals_int (held_alice->direction, PGSM_SDP_SENDONLY);
+
+  /* Alice resumes: sendrecv again on both sides */
+  alice.direction = PGSM_SDP_SENDRECV;
+  alice.session_version = 3;
+  resume = pgsm_sdp_offer_new (&alice, NULL);
+  back_bob = pgsm_sdp_answer_offer (&bob, resume->sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (back_bob));
+  fail_unless_equals_int (back_bob->direction, PGSM_SDP_SENDRECV);
+  back_alice = pgsm_sdp_accept_answer (&alice, resume, back_bob->answer_sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (back_alice));
+  fail_unless_equals_int (back_alice->direction, PGSM_SDP_SENDRECV);
+}
+
+GST_END_TEST;
+
+/* A peer holding us the old way (c=0.0.0.0, RFC 2543) or with a=inactive:
+ * we stop sending; a session-level a=sendonly counts for the stream */
+GST_START_TEST (test_hold_by_peer_variants)
+{
+  g_autoptr (PgsmSdpDecision) d1 = NULL;
+  g_autoptr (PgsmSdpDecision) d2 = NULL;
+  g_autoptr (PgsmSdpDecision) d3 = NULL;
+  PgsmSdpLocal local;
+  gchar *sdp;
+
+  d1 = answer_for ("RTP/SAVP", "0",
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n"
+      "a=inactive\r\n");
+  fail_unless (pgsm_sdp_decision_is_accepted (d1), "%s", d1->reason);
+  fail_unless_equals_int (d1->direction, PGSM_SDP_INACTIVE);
+  fail_unless (strstr (d1->answer_sdp, "a=inactive\r\n") != NULL);
+
+  local_init (&local);
+  sdp = g_strdup ("v=0\r\no=peer 1 2 IN IP4 127.0.0.2\r\ns=-\r\n"
+      "c=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 30000 RTP/SAVP 0\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n");
+  d2 = pgsm_sdp_answer_offer (&local, sdp);
+  g_free (sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (d2), "%s", d2->reason);
+  fail_unless_equals_int (d2->direction, PGSM_SDP_RECVONLY);
+
+  sdp = g_strdup ("v=0\r\no=peer 1 2 IN IP4 127.0.0.2\r\ns=-\r\n"
+      "c=IN IP4 127.0.0.2\r\nt=0 0\r\na=sendonly\r\n"
+      "m=audio 30000 RTP/SAVP 0\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n");
+  d3 = pgsm_sdp_answer_offer (&local, sdp);
+  g_free (sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (d3), "%s", d3->reason);
+  fail_unless_equals_int (d3->direction, PGSM_SDP_RECVONLY);
+  fail_unless (strstr (d3->answer_sdp, "a=recvonly\r\n") != NULL);
+}
+
+GST_END_TEST;
+
+/* A rekey: the peer re-offers with a new key and another suite; we answer
+ * with a fresh key of that suite (ours cannot be reused across suites) */
+GST_START_TEST (test_reoffer_other_suite_fresh_key)
+{
+  PgsmSdpLocal local;
+  g_autoptr (PgsmCryptoAttribute) cur = NULL;
+  g_autoptr (PgsmSdpDecision) d = NULL;
+  gchar *offer;
+
+  local_init (&local);
+  cur = pgsm_crypto_attribute_parse ("1 AES_CM_128_HMAC_SHA1_80 inline:"
+      KEY30, NULL);
+  fail_unless (cur != NULL);
+  local.current_crypto = cur;
+  offer = make_offer ("RTP/SAVP", "0",
+      "a=crypto:7 AES_256_CM_HMAC_SHA1_80 inline:" KEY46 "\r\n");
+  d = pgsm_sdp_answer_offer (&local, offer);
+  g_free (offer);
+  fail_unless (pgsm_sdp_decision_is_accepted (d), "%s", d->reason);
+  fail_unless_equals_int (d->suite, PGSM_SRTP_SUITE_AES_256_CM_HMAC_SHA1_80);
+  fail_unless_equals_int (pgsm_crypto_attribute_get_tag (d->local_crypto), 7);
+  fail_unless_equals_int (pgsm_crypto_attribute_get_suite (d->local_crypto),
+      PGSM_SRTP_SUITE_AES_256_CM_HMAC_SHA1_80);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_parse_suites)
 {
   GArray *a = g_array_new (FALSE, FALSE, sizeof (PgsmSrtpSuite));
@@ -480,6 +620,9 @@ pgsmsdp_suite (void)
   tcase_add_test (tc, test_refuse_answers);
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_parse_suites);
+  tcase_add_test (tc, test_hold_resume_keeps_keys);
+  tcase_add_test (tc, test_hold_by_peer_variants);
+  tcase_add_test (tc, test_reoffer_other_suite_fresh_key);
   return s;
 }
 
