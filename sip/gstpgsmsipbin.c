@@ -1324,14 +1324,21 @@ media_stop_unlocked (GstPgsmSipBin * self, Call * call)
   if (call->elements == NULL)
     return;
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), NULL);
+  /* Out of the bin first, then to NULL (call->elements holds a reference).
+   * Setting them to NULL waits for their streaming threads; one of those
+   * may be blocked downstream in a sink that the application just set to
+   * PAUSED (waiting for preroll) and that only a READY will release. Were
+   * they still our children, the application's state change would wait
+   * for their state lock, held here: a deadlock. */
   for (i = 0; i < call->elements->len; i++) {
     GstElement *e = g_ptr_array_index (call->elements, i);
 
     gst_element_set_locked_state (e, TRUE);
-    gst_element_set_state (e, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self), e);
   }
   for (i = 0; i < call->elements->len; i++)
-    gst_bin_remove (GST_BIN (self), g_ptr_array_index (call->elements, i));
+    gst_element_set_state (g_ptr_array_index (call->elements, i),
+        GST_STATE_NULL);
   g_clear_pointer (&call->elements, g_ptr_array_unref);
 }
 

@@ -484,6 +484,71 @@ GST_START_TEST (test_hold_resume_rekey)
 
 GST_END_TEST;
 
+static gpointer
+set_null_thread (gpointer data)
+{
+  Side *side = data;
+
+  gst_element_set_state (side->pipeline, GST_STATE_NULL);
+  return GINT_TO_POINTER (1);
+}
+
+/* The other side hangs up and the application stops its pipeline as soon
+ * as it reads `ended`, with a sink that syncs on the clock (as
+ * autoaudiosink does): the bin's media teardown in the Sofia thread and
+ * the application's state change must not wait for each other */
+GST_START_TEST (test_stop_right_after_remote_hangup)
+{
+  PgsmTestCert *cert;
+  Side *bob, *alice;
+  gchar *call_id;
+  guint round;
+
+  if (!have_srtp ()) {
+    GST_WARNING ("pgsmsrtpenc not available, skipping");
+    return;
+  }
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  for (round = 0; round < 3; round++) {
+    GThread *thread;
+    gint64 deadline;
+    gboolean done = FALSE;
+
+    bob = side_new (BOB_FREQ);
+    g_object_set (bob->sink, "sync", TRUE, NULL);
+    g_object_set (bob->bin, "listen-uri", "sips:127.0.0.1:0",
+        "cert-file", cert->chain_file, "key-file", cert->key_file,
+        "auto-answer", TRUE, NULL);
+    fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE);
+    alice = alice_new (bound_port (bob));
+    call_id = take_call_id (wait_for (alice, "secured", FALSE));
+    gst_message_unref (wait_for (bob, "secured", FALSE));
+    wait_samples (bob, 4000);
+
+    emit_action (alice, "hangup", call_id);
+    gst_message_unref (wait_for (bob, "ended", FALSE));
+    thread = g_thread_new ("set-null", set_null_thread, bob);
+    deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (!done && g_get_monotonic_time () < deadline) {
+      GstState state;
+
+      gst_element_get_state (bob->pipeline, &state, NULL, 0);
+      done = state == GST_STATE_NULL;
+      if (!done)
+        g_usleep (10 * 1000);
+    }
+    fail_unless (done, "round %u: stopping after `ended` hangs", round);
+    fail_unless (g_thread_join (thread) != NULL);
+    side_free (bob);
+    side_free (alice);
+    g_free (call_id);
+  }
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_cycles_no_leaked_threads)
 {
   PgsmTestCert *cert;
@@ -1044,6 +1109,7 @@ pgsmsipbin_suite (void)
   tcase_add_test (tc, test_stop_during_check_and_unreachable);
   tcase_add_test (tc, test_call_tones_both_ways);
   tcase_add_test (tc, test_hold_resume_rekey);
+  tcase_add_test (tc, test_stop_right_after_remote_hangup);
   tcase_add_test (tc, test_certificate_matrix);
   tcase_add_test (tc, test_wire_is_encrypted);
   tcase_add_test (tc, test_offer_refused_488);
