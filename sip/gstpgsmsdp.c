@@ -247,6 +247,29 @@ append_rtpmap (GString * s, guint pt)
       pgsm_sdp_encoding_name (pt));
 }
 
+/* RFC 4733 3: the DTMF events 0-15 */
+static void
+append_dtmf_rtpmap (GString * s, guint pt)
+{
+  if (pt != 0)
+    g_string_append_printf (s, "a=rtpmap:%u telephone-event/8000\r\n"
+        "a=fmtp:%u 0-15\r\n", pt, pt);
+}
+
+/* The payload type of telephone-event/8000 in @m, or 0 */
+static guint
+find_dtmf (sdp_media_t * m)
+{
+  sdp_rtpmap_t *rm;
+
+  for (rm = m->m_rtpmaps; rm != NULL; rm = rm->rm_next)
+    if (rm->rm_encoding != NULL && rm->rm_rate == 8000 && rm->rm_pt >= 96
+        && rm->rm_pt <= 127
+        && g_ascii_strcasecmp (rm->rm_encoding, "telephone-event") == 0)
+      return rm->rm_pt;
+  return 0;
+}
+
 PgsmSdpOffer *
 pgsm_sdp_offer_new (const PgsmSdpLocal * local, GError ** error)
 {
@@ -270,9 +293,12 @@ pgsm_sdp_offer_new (const PgsmSdpLocal * local, GError ** error)
   g_string_append_printf (s, "m=audio %u RTP/SAVP", local->rtp_port);
   for (i = 0; i < local->n_payload_types; i++)
     g_string_append_printf (s, " %u", local->payload_types[i]);
+  if (local->dtmf_payload_type != 0)
+    g_string_append_printf (s, " %u", local->dtmf_payload_type);
   g_string_append (s, "\r\n");
   for (i = 0; i < local->n_payload_types; i++)
     append_rtpmap (s, local->payload_types[i]);
+  append_dtmf_rtpmap (s, local->dtmf_payload_type);
 
   for (i = 0; i < local->n_suites; i++) {
     PgsmCryptoAttribute *attr;
@@ -558,9 +584,13 @@ append_answer (PgsmSdpDecision * d, const PgsmSdpLocal * local,
           m->m_format && m->m_format->l_text ? m->m_format->l_text : "0");
       continue;
     }
-    g_string_append_printf (s, "m=audio %u RTP/SAVP %u\r\n", local->rtp_port,
+    g_string_append_printf (s, "m=audio %u RTP/SAVP %u", local->rtp_port,
         d->payload_type);
+    if (d->dtmf_payload_type != 0)
+      g_string_append_printf (s, " %u", d->dtmf_payload_type);
+    g_string_append (s, "\r\n");
     append_rtpmap (s, d->payload_type);
+    append_dtmf_rtpmap (s, d->dtmf_payload_type);
     value = pgsm_crypto_attribute_to_string (d->local_crypto);
     g_string_append_printf (s, "a=crypto:%s\r\n", value);
     memset (value, 0, strlen (value));
@@ -628,6 +658,10 @@ pgsm_sdp_answer_offer (const PgsmSdpLocal * local, const gchar * remote_offer)
   if (m == NULL)
     goto out;
 
+  /* telephone-events under the offerer's payload type, if we take them */
+  if (local->dtmf_payload_type != 0)
+    d->dtmf_payload_type = find_dtmf (m);
+
   /* what we do: what the peer offers, reversed, within what we want */
   d->direction = direction_from_bits (direction_bits (direction_reverse
           (direction_from_bits (m->m_mode))) & direction_bits
@@ -680,6 +714,12 @@ pgsm_sdp_accept_answer (const PgsmSdpLocal * local, const PgsmSdpOffer * offer,
   m = read_media (d, local, offer, p.session);
   if (m == NULL)
     goto out;
+  /* telephone-events only when we offered them and the answer keeps them
+   * (on our payload type: RFC 3264 6.1) */
+  if (local->dtmf_payload_type != 0
+      && find_dtmf (m) == local->dtmf_payload_type)
+    d->dtmf_payload_type = local->dtmf_payload_type;
+
   /* what the peer answered, reversed, within what we offered */
   d->direction = direction_from_bits (direction_bits (direction_reverse
           (direction_from_bits (m->m_mode))) & direction_bits

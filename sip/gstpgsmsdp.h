@@ -22,6 +22,8 @@ G_BEGIN_DECLS
 /* Payload types of the codecs the bin can carry (RFC 3551 static types) */
 #define PGSM_SDP_PT_PCMU 0
 #define PGSM_SDP_PT_PCMA 8
+/* The dynamic payload type we offer RFC 4733 telephone-events (DTMF) on */
+#define PGSM_SDP_PT_TELEPHONE_EVENT 101
 
 /* The status an offer we cannot take is answered with (RFC 3261 21.4.26) */
 #define PGSM_SDP_STATUS_NOT_ACCEPTABLE 488
@@ -50,6 +52,9 @@ typedef struct
   guint64 session_id;           /* o= line; 0 = pick one */
   guint64 session_version;
   PgsmSdpDirection direction;   /* what we want; SENDRECV unless on hold */
+  /* RFC 4733 telephone-events (events 0-15, DTMF): the payload type we
+   * offer them on; 0 = not offered/accepted */
+  guint dtmf_payload_type;
   /* Inside an established call: the key we send with now. A re-offer
    * carries it (one crypto line, tag 1) and an answer keeps it when the
    * suite is the same, so our stream keeps its key and rollover counter.
@@ -84,6 +89,9 @@ typedef struct
   guint payload_type;
   const gchar *encoding_name;   /* static string: "PCMU", "PCMA" */
   guint clock_rate;
+  /* telephone-event/8000 agreed on: its payload type (the offerer's
+   * number, used both ways); 0 = none */
+  guint dtmf_payload_type;
 
   /* the direction of the stream for us after this offer/answer: whether we
    * send (SENDRECV, SENDONLY) and whether the peer does (SENDRECV,

@@ -46,6 +46,7 @@
 #include "gstpgsmsipelements.h"
 #include "gstpgsmsdp.h"
 #include "gstpgsmsofia.h"
+#include "gstpgsmdtmf.h"
 #include "pgsmtlsverify.h"
 
 #include <string.h>
@@ -88,6 +89,7 @@ enum
   SIGNAL_HOLD,
   SIGNAL_RESUME,
   SIGNAL_REKEY,
+  SIGNAL_SEND_DTMF,
   LAST_SIGNAL
 };
 
@@ -171,12 +173,15 @@ typedef struct
   PgsmSdpDirection want_before; /* restored when a re-INVITE is refused */
   PgsmSdpOffer *reoffer;        /* our re-INVITE in flight */
   gboolean established;         /* `established` was posted */
+  guint dtmf_payload_type;      /* what we offer telephone-events on */
 
   GPtrArray *elements;          /* the media elements we added to the bin */
   GstElement *srtpenc;
   GstElement *srtpdec;
   GstElement *depay;
   GstElement *valve;            /* closed while we must not send (held) */
+  GstElement *dtmfsrc;          /* RFC 4733 events, when negotiated */
+  GstPgsmDtmfSender *dtmf;
   GstElement *rtp_sink;
   GstElement *rtcp_sink;
   GstPad *tee_pad;
@@ -239,6 +244,10 @@ static gboolean gst_pgsm_sip_bin_resume (GstPgsmSipBin * self,
     const gchar * call_id);
 static gboolean gst_pgsm_sip_bin_rekey (GstPgsmSipBin * self,
     const gchar * call_id);
+static gboolean gst_pgsm_sip_bin_send_dtmf (GstPgsmSipBin * self,
+    const gchar * call_id, const gchar * digits);
+static void gst_pgsm_sip_bin_handle_message (GstBin * bin,
+    GstMessage * message);
 static void media_stop_unlocked (GstPgsmSipBin * self, Call * call);
 static void reinvite_answered_unlocked (GstPgsmSipBin * self, Call * call,
     guint status, const gchar * phrase, const gchar * sdp);
@@ -263,6 +272,8 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
   gobject_class->get_property = gst_pgsm_sip_bin_get_property;
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_pgsm_sip_bin_change_state);
+  GST_BIN_CLASS (klass)->handle_message =
+      GST_DEBUG_FUNCPTR (gst_pgsm_sip_bin_handle_message);
 
   /**
    * GstPgsmSipBin:local-uri:
@@ -536,6 +547,23 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_pgsm_sip_bin_rekey), NULL, NULL, NULL,
       G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+  /**
+   * GstPgsmSipBin::send-dtmf:
+   * @call_id: a secured call
+   * @digits: one or more of `0123456789*#ABCD` (at most 64 queued)
+   *
+   * Sends the digits as RFC 4733 telephone-events in the call's SRTP
+   * stream, one after the other (160 ms each, 80 ms apart). Returns %FALSE
+   * when the call did not negotiate telephone-event, is held by the other
+   * side, or @digits is not valid. The other side's digits arrive as
+   * `pgsm-dtmf` element messages.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_SEND_DTMF] = g_signal_new_class_handler ("send-dtmf",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_pgsm_sip_bin_send_dtmf), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -647,6 +675,8 @@ call_free (Call * call)
   g_clear_object (&call->srtpdec);
   g_clear_object (&call->depay);
   g_clear_object (&call->valve);
+  g_clear_object (&call->dtmfsrc);
+  g_clear_pointer (&call->dtmf, gst_pgsm_dtmf_sender_unref);
   g_clear_object (&call->rtp_sink);
   g_clear_object (&call->rtcp_sink);
   g_free (call->peer_sha256);
@@ -1030,6 +1060,7 @@ local_from_call (const Call * call, PgsmSdpLocal * local)
   local->session_id = call->sdp_session_id;
   local->session_version = call->sdp_version;
   local->direction = call->want;
+  local->dtmf_payload_type = call->dtmf_payload_type;
 }
 
 /* For a re-INVITE in a call with media: the suite and codec in force (they
@@ -1042,8 +1073,21 @@ local_for_reinvite (const Call * call, PgsmSdpLocal * local, gboolean rekey)
   local->n_suites = 1;
   local->payload_types = &call->decision->payload_type;
   local->n_payload_types = 1;
+  /* the media were built with or without telephone-events: keep that */
+  local->dtmf_payload_type = call->decision->dtmf_payload_type;
   if (!rekey)
     local->current_crypto = call->decision->local_crypto;
+}
+
+static gboolean
+have_factory (const gchar * name)
+{
+  GstElementFactory *f = gst_element_factory_find (name);
+
+  if (f == NULL)
+    return FALSE;
+  gst_object_unref (f);
+  return TRUE;
 }
 
 /* Suites, codecs and media sockets of a new call; an ERROR when the
@@ -1057,6 +1101,9 @@ call_prepare (GstPgsmSipBin * self, Call * call, const Settings * st,
   call->suites = g_array_new (FALSE, FALSE, sizeof (PgsmSrtpSuite));
   call->pts = g_array_new (FALSE, FALSE, sizeof (guint));
   call->sdp_session_id = (guint64) g_get_real_time ();
+  if (have_factory ("rtpdtmfsrc") && have_factory ("rtpdtmfmux")
+      && have_factory ("rtpdtmfdepay"))
+    call->dtmf_payload_type = PGSM_SDP_PT_TELEPHONE_EVENT;
   if (!pgsm_sdp_parse_suites (st->srtp_suites ? st->srtp_suites : "",
           call->suites, &err)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
@@ -1140,17 +1187,69 @@ request_decoder_cb (GstElement * rtpbin, guint session, Call * call)
   return call->srtpdec ? gst_object_ref (call->srtpdec) : NULL;
 }
 
-static void
-rtpbin_pad_added_cb (GstElement * rtpbin, GstPad * pad, GstElement * depay)
+/* What rtpbin's receiving side needs from the call, fixed when the media
+ * start (the streaming threads read it without call_lock) */
+typedef struct
 {
-  GstPad *sink;
+  GstElement *depay;            /* audio */
+  GstElement *dtmfdepay;        /* telephone-events, or NULL */
+  guint pt;
+  guint dtmf_pt;
+  const gchar *encoding_name;
+} RecvMap;
 
-  if (!g_str_has_prefix (GST_PAD_NAME (pad), "recv_rtp_src_"))
+static void
+recv_map_clear (RecvMap * map)
+{
+  gst_clear_object (&map->depay);
+  gst_clear_object (&map->dtmfdepay);
+}
+
+static void
+recv_map_release (RecvMap * map)
+{
+  g_rc_box_release_full (map, (GDestroyNotify) recv_map_clear);
+}
+
+/* recv_rtp_src_<session>_<ssrc>_<pt>: audio to the depayloader, events to
+ * rtpdtmfdepay */
+static void
+rtpbin_pad_added_cb (GstElement * rtpbin, GstPad * pad, RecvMap * map)
+{
+  GstElement *target = NULL;
+  GstPad *sink;
+  guint session, ssrc, pt;
+
+  if (sscanf (GST_PAD_NAME (pad), "recv_rtp_src_%u_%u_%u", &session, &ssrc,
+          &pt) != 3)
     return;
-  sink = gst_element_get_static_pad (depay, "sink");
+  if (pt == map->pt)
+    target = map->depay;
+  else if (map->dtmfdepay != NULL && pt == map->dtmf_pt)
+    target = map->dtmfdepay;
+  if (target == NULL)
+    return;
+  sink = gst_element_get_static_pad (target, "sink");
   if (!gst_pad_is_linked (sink))
     gst_pad_link (pad, sink);
   gst_object_unref (sink);
+}
+
+static GstCaps *
+request_pt_map_cb (GstElement * rtpbin, guint session, guint pt,
+    RecvMap * map)
+{
+  const gchar *name;
+
+  if (pt == map->pt)
+    name = map->encoding_name;
+  else if (map->dtmfdepay != NULL && pt == map->dtmf_pt)
+    name = "TELEPHONE-EVENT";
+  else
+    return NULL;
+  return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+      "audio", "clock-rate", G_TYPE_INT, 8000, "encoding-name", G_TYPE_STRING,
+      name, "payload", G_TYPE_INT, (gint) pt, NULL);
 }
 
 /* The SRTP elements, keyed from the decision. Fail closed: without them no
@@ -1221,7 +1320,8 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   GstBin *bin = GST_BIN (self);
   PgsmSdpDecision *d = call->decision;
   gboolean pcmu = d->payload_type == PGSM_SDP_PT_PCMU;
-  GstElement *rtpbin, *queue, *enc, *pay, *dec, *conv, *res;
+  GstElement *rtpbin, *queue, *enc, *pay, *dec, *conv, *res, *send;
+  RecvMap *map;
   GstElement *rtp_src, *rtcp_src, *rtp_sink, *rtcp_sink;
   gchar *caps;
   GstPad *pad, *qsink;
@@ -1273,12 +1373,44 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   dec = make (call, bin, pcmu ? "mulawdec" : "alawdec");
   conv = make (call, bin, "audioconvert");
   res = make (call, bin, "audioresample");
+
+  map = g_rc_box_new0 (RecvMap);
+  map->depay = gst_object_ref (call->depay);
+  map->pt = d->payload_type;
+  map->encoding_name = d->encoding_name;
+  send = pay;
+  if (d->dtmf_payload_type != 0) {
+    /* RFC 4733 events share the audio stream: rtpdtmfmux gives them its
+     * SSRC and sequence (starting below 2^15, like the payloader's) */
+    GstElement *mux = make (call, bin, "rtpdtmfmux");
+    GstElement *dtmfsink;
+
+    g_object_set (mux, "seqnum-offset", (gint) g_random_int_range (0,
+            0x8000), NULL);
+    call->dtmfsrc = gst_object_ref (make (call, bin, "rtpdtmfsrc"));
+    g_object_set (call->dtmfsrc, "pt", d->dtmf_payload_type, NULL);
+    ok &= link_pads (pay, "src", mux, "sink_%u");
+    ok &= link_pads (call->dtmfsrc, "src", mux, "priority_sink_%u");
+    call->dtmf = gst_pgsm_dtmf_sender_new (call->dtmfsrc);
+    send = mux;
+
+    map->dtmfdepay = gst_object_ref (make (call, bin, "rtpdtmfdepay"));
+    map->dtmf_pt = d->dtmf_payload_type;
+    g_object_set_data_full (G_OBJECT (map->dtmfdepay), "pgsm-call-id",
+        g_strdup (call->call_id), g_free);
+    dtmfsink = make (call, bin, "fakesink");
+    g_object_set (dtmfsink, "sync", FALSE, "async", FALSE, NULL);
+    ok &= gst_element_link (map->dtmfdepay, dtmfsink);
+  }
+  g_signal_connect_data (rtpbin, "request-pt-map",
+      G_CALLBACK (request_pt_map_cb), g_rc_box_acquire (map),
+      (GClosureNotify) recv_map_release, 0);
   g_signal_connect_data (rtpbin, "pad-added",
-      G_CALLBACK (rtpbin_pad_added_cb), gst_object_ref (call->depay),
-      (GClosureNotify) gst_object_unref, 0);
+      G_CALLBACK (rtpbin_pad_added_cb), map,
+      (GClosureNotify) recv_map_release, 0);
 
   ok &= gst_element_link_many (queue, call->valve, enc, pay, NULL);
-  ok &= link_pads (pay, "src", rtpbin, "send_rtp_sink_0");
+  ok &= link_pads (send, "src", rtpbin, "send_rtp_sink_0");
   ok &= link_pads (rtpbin, "send_rtp_src_0", rtp_sink, "sink");
   ok &= link_pads (rtpbin, "send_rtcp_src_0", rtcp_sink, "sink");
   ok &= link_pads (rtp_src, "src", rtpbin, "recv_rtp_sink_0");
@@ -1323,6 +1455,8 @@ media_stop_unlocked (GstPgsmSipBin * self, Call * call)
   }
   if (call->elements == NULL)
     return;
+  if (call->dtmf != NULL)
+    gst_pgsm_dtmf_sender_stop (call->dtmf);
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), NULL);
   /* Out of the bin first, then to NULL (call->elements holds a reference).
    * Setting them to NULL waits for their streaming threads; one of those
@@ -1335,6 +1469,15 @@ media_stop_unlocked (GstPgsmSipBin * self, Call * call)
 
     gst_element_set_locked_state (e, TRUE);
     gst_bin_remove (GST_BIN (self), e);
+  }
+  /* Sinks first: in PAUSED a sink holds the streaming thread that reached
+   * it (waiting for preroll) and with it the stream locks upstream; once
+   * the sinks flush, the other elements can stop their pads. */
+  for (i = 0; i < call->elements->len; i++) {
+    GstElement *e = g_ptr_array_index (call->elements, i);
+
+    if (GST_OBJECT_FLAG_IS_SET (e, GST_ELEMENT_FLAG_SINK))
+      gst_element_set_state (e, GST_STATE_NULL);
   }
   for (i = 0; i < call->elements->len; i++)
     gst_element_set_state (g_ptr_array_index (call->elements, i),
@@ -1962,6 +2105,67 @@ gst_pgsm_sip_bin_rekey (GstPgsmSipBin * self, const gchar * call_id)
     want = call->want;
   g_mutex_unlock (&self->call_lock);
   return reinvite (self, call_id, want, TRUE);
+}
+
+/* ---- DTMF (RFC 4733) --------------------------------------------------- */
+
+static gboolean
+gst_pgsm_sip_bin_send_dtmf (GstPgsmSipBin * self, const gchar * call_id,
+    const gchar * digits)
+{
+  Call *call;
+  gboolean ret = FALSE;
+
+  g_return_val_if_fail (call_id != NULL, FALSE);
+
+  if (!gst_pgsm_dtmf_digits_valid (digits)) {
+    GST_WARNING_OBJECT (self, "not DTMF digits: '%s' (1 to %d of "
+        "0-9 * # A-D)", digits ? digits : "(null)", GST_PGSM_DTMF_MAX_DIGITS);
+    return FALSE;
+  }
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, call_id);
+  if (call == NULL || call->ended || call->dtmf == NULL)
+    GST_WARNING_OBJECT (self, "call %s: no telephone-event to send on",
+        call_id);
+  else if (!direction_sends (call->decision->direction))
+    GST_WARNING_OBJECT (self, "call %s: held, no DTMF", call_id);
+  else
+    ret = gst_pgsm_dtmf_sender_send (call->dtmf, digits);
+  g_mutex_unlock (&self->call_lock);
+  return ret;
+}
+
+/* rtpdtmfdepay's `dtmf-event` becomes our `pgsm-dtmf` with the call-id */
+static void
+gst_pgsm_sip_bin_handle_message (GstBin * bin, GstMessage * message)
+{
+  const gchar *call_id = NULL;
+  const GstStructure *s;
+  gint number = -1, volume = 0;
+  gchar digit[2] = { 0, 0 };
+
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
+      && GST_MESSAGE_SRC (message) != NULL)
+    call_id = g_object_get_data (G_OBJECT (GST_MESSAGE_SRC (message)),
+        "pgsm-call-id");
+  s = gst_message_get_structure (message);
+  if (call_id == NULL || s == NULL || !gst_structure_has_name (s,
+          "dtmf-event")) {
+    GST_BIN_CLASS (gst_pgsm_sip_bin_parent_class)->handle_message (bin,
+        message);
+    return;
+  }
+  gst_structure_get_int (s, "number", &number);
+  gst_structure_get_int (s, "volume", &volume);
+  digit[0] = gst_pgsm_dtmf_digit_from_event (number);
+  if (digit[0] != '\0')
+    gst_element_post_message (GST_ELEMENT (bin),
+        gst_message_new_element (GST_OBJECT (bin),
+            gst_structure_new ("pgsm-dtmf", "call-id", G_TYPE_STRING, call_id,
+                "digit", G_TYPE_STRING, digit, "event", G_TYPE_INT, number,
+                "volume", G_TYPE_INT, volume, NULL)));
+  gst_message_unref (message);
 }
 
 /* Reads the offer at once: an unusable one gets 488 before anyone sees

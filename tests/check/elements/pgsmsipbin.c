@@ -355,6 +355,20 @@ GST_START_TEST (test_call_tones_both_ways)
 
 GST_END_TEST;
 
+/* Bob listens and answers, alice calls him; returns the call-id once both
+ * sides posted `secured` */
+static gchar *
+start_secured_call (const PgsmTestCert * cert, Side ** bob, Side ** alice)
+{
+  gchar *call_id;
+
+  *bob = bob_new (cert, TRUE);
+  *alice = alice_new (bound_port (*bob));
+  call_id = take_call_id (wait_for (*alice, "secured", FALSE));
+  gst_message_unref (wait_for (*bob, "secured", FALSE));
+  return call_id;
+}
+
 /* The tone @want is heard in the audio @side receives from now on */
 static void
 assert_tone_from_now (Side * side, gdouble want)
@@ -433,10 +447,7 @@ GST_START_TEST (test_hold_resume_rekey)
     return;
   }
   cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
-  bob = bob_new (cert, TRUE);
-  alice = alice_new (bound_port (bob));
-  call_id = take_call_id (wait_for (alice, "secured", FALSE));
-  gst_message_unref (wait_for (bob, "secured", FALSE));
+  call_id = start_secured_call (cert, &bob, &alice);
   gst_message_unref (wait_for (alice, "established", FALSE));
   assert_tone (alice, BOB_FREQ);
   assert_tone (bob, ALICE_FREQ);
@@ -544,6 +555,84 @@ GST_START_TEST (test_stop_right_after_remote_hangup)
     side_free (alice);
     g_free (call_id);
   }
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
+/* Collects the digits of `pgsm-dtmf` messages on @side's bus until @n
+ * arrived (or WAIT_S passed) */
+static gchar *
+wait_digits (Side * side, guint n, const gchar * call_id)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  GString *digits = g_string_new (NULL);
+
+  while (digits->len < n && g_get_monotonic_time () < deadline) {
+    GstMessage *msg = gst_bus_timed_pop (side->bus, 100 * GST_MSECOND);
+    const GstStructure *s;
+
+    if (msg == NULL)
+      continue;
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+    s = gst_message_get_structure (msg);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
+        && gst_structure_has_name (s, "pgsm-dtmf")) {
+      fail_unless_equals_string (gst_structure_get_string (s, "call-id"),
+          call_id);
+      g_string_append (digits, gst_structure_get_string (s, "digit"));
+    }
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
+        && gst_structure_has_name (s, "dtmf-event"),
+        "rtpdtmfdepay's own message leaked out of the bin");
+    gst_message_unref (msg);
+  }
+  return g_string_free (digits, FALSE);
+}
+
+/* RFC 4733 DTMF both ways inside the SRTP stream: every digit arrives once
+ * and in order, the audio goes on, invalid digits are refused */
+GST_START_TEST (test_send_dtmf)
+{
+  PgsmTestCert *cert;
+  Side *bob, *alice;
+  gchar *call_id, *got;
+  gboolean ok = TRUE;
+
+  if (!have_srtp ()) {
+    GST_WARNING ("pgsmsrtpenc not available, skipping");
+    return;
+  }
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  call_id = start_secured_call (cert, &bob, &alice);
+  assert_tone (bob, ALICE_FREQ);
+
+  g_signal_emit_by_name (alice->bin, "send-dtmf", call_id, "1#9*0D", &ok);
+  fail_unless (ok);
+  got = wait_digits (bob, 6, call_id);
+  fail_unless_equals_string (got, "1#9*0D");
+  g_free (got);
+
+  g_signal_emit_by_name (bob->bin, "send-dtmf", call_id, "42", &ok);
+  fail_unless (ok);
+  got = wait_digits (alice, 2, call_id);
+  fail_unless_equals_string (got, "42");
+  g_free (got);
+
+  g_signal_emit_by_name (alice->bin, "send-dtmf", call_id, "12x", &ok);
+  fail_if (ok);
+  g_signal_emit_by_name (alice->bin, "send-dtmf", call_id, "", &ok);
+  fail_if (ok);
+  g_signal_emit_by_name (alice->bin, "send-dtmf", "no-such-call", "1", &ok);
+  fail_if (ok);
+
+  assert_tone_from_now (bob, ALICE_FREQ);
+  assert_tone_from_now (alice, BOB_FREQ);
+  emit_action (alice, "hangup", call_id);
+  gst_message_unref (wait_for (bob, "ended", FALSE));
+  g_free (call_id);
+  side_free (alice);
+  side_free (bob);
   pgsm_test_cert_free (cert);
 }
 
@@ -941,7 +1030,11 @@ GST_START_TEST (test_wire_is_encrypted)
   fail_unless (gst_structure_get_uint (s, "remote-port", &remote_port));
   gst_message_unref (msg);
 
-  pay = find_element (GST_BIN (alice->bin), "rtppcmupay", 0);
+  /* the clear RTP packets as they enter rtpbin: out of the DTMF muxer,
+   * which numbers them, or of the payloader without telephone-events */
+  pay = find_element (GST_BIN (alice->bin), "rtpdtmfmux", 0);
+  if (pay == NULL)
+    pay = find_element (GST_BIN (alice->bin), "rtppcmupay", 0);
   sink = find_element (GST_BIN (alice->bin), "udpsink", remote_port);
   fail_unless (pay != NULL && sink != NULL);
   pad = gst_element_get_static_pad (pay, "src");
@@ -1110,6 +1203,7 @@ pgsmsipbin_suite (void)
   tcase_add_test (tc, test_call_tones_both_ways);
   tcase_add_test (tc, test_hold_resume_rekey);
   tcase_add_test (tc, test_stop_right_after_remote_hangup);
+  tcase_add_test (tc, test_send_dtmf);
   tcase_add_test (tc, test_certificate_matrix);
   tcase_add_test (tc, test_wire_is_encrypted);
   tcase_add_test (tc, test_offer_refused_488);

@@ -578,6 +578,66 @@ GST_START_TEST (test_reoffer_other_suite_fresh_key)
 
 GST_END_TEST;
 
+/* RFC 4733 telephone-events: offered on our payload type, answered on the
+ * offerer's, left out when either side does not take them */
+GST_START_TEST (test_telephone_event)
+{
+  PgsmSdpLocal alice, bob;
+  g_autoptr (PgsmSdpOffer) offer = NULL;
+  g_autoptr (PgsmSdpDecision) at_bob = NULL;
+  g_autoptr (PgsmSdpDecision) at_alice = NULL;
+  g_autoptr (PgsmSdpDecision) peer = NULL;
+  g_autoptr (PgsmSdpDecision) none = NULL;
+
+  local_init (&alice);
+  local_init (&bob);
+  alice.dtmf_payload_type = PGSM_SDP_PT_TELEPHONE_EVENT;
+  bob.dtmf_payload_type = PGSM_SDP_PT_TELEPHONE_EVENT;
+  offer = pgsm_sdp_offer_new (&alice, NULL);
+  fail_unless (strstr (offer->sdp, "RTP/SAVP 0 8 101\r\n") != NULL,
+      "%s", offer->sdp);
+  fail_unless (strstr (offer->sdp, "a=rtpmap:101 telephone-event/8000\r\n"
+          "a=fmtp:101 0-15\r\n") != NULL);
+  at_bob = pgsm_sdp_answer_offer (&bob, offer->sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (at_bob));
+  fail_unless_equals_int (at_bob->dtmf_payload_type, 101);
+  fail_unless (strstr (at_bob->answer_sdp, "RTP/SAVP 0 101\r\n") != NULL);
+  at_alice = pgsm_sdp_accept_answer (&alice, offer, at_bob->answer_sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (at_alice));
+  fail_unless_equals_int (at_alice->dtmf_payload_type, 101);
+
+  /* a peer's own number is kept in our answer */
+  peer = answer_for ("RTP/SAVP", "0 96",
+      "a=rtpmap:96 telephone-event/8000\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n");
+  fail_unless (pgsm_sdp_decision_is_accepted (peer));
+  /* answer_for()'s local does not take events */
+  fail_unless_equals_int (peer->dtmf_payload_type, 0);
+  fail_if (strstr (peer->answer_sdp, "telephone-event") != NULL);
+  {
+    gchar *o = make_offer ("RTP/SAVP", "0 96",
+        "a=rtpmap:96 telephone-event/8000\r\n"
+        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n");
+    g_autoptr (PgsmSdpDecision) d = pgsm_sdp_answer_offer (&bob, o);
+
+    g_free (o);
+    fail_unless_equals_int (d->dtmf_payload_type, 96);
+    fail_unless (strstr (d->answer_sdp, "RTP/SAVP 0 96\r\n"
+            "a=rtpmap:0 PCMU/8000\r\na=rtpmap:96 telephone-event/8000\r\n")
+        != NULL, "%s", d->answer_sdp);
+  }
+
+  /* an answer without them: none */
+  none = pgsm_sdp_accept_answer (&alice, offer, "v=0\r\n"
+      "o=bob 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\n"
+      "t=0 0\r\nm=audio 30000 RTP/SAVP 0\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n");
+  fail_unless (pgsm_sdp_decision_is_accepted (none), "%s", none->reason);
+  fail_unless_equals_int (none->dtmf_payload_type, 0);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_parse_suites)
 {
   GArray *a = g_array_new (FALSE, FALSE, sizeof (PgsmSrtpSuite));
@@ -620,6 +680,7 @@ pgsmsdp_suite (void)
   tcase_add_test (tc, test_refuse_answers);
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_parse_suites);
+  tcase_add_test (tc, test_telephone_event);
   tcase_add_test (tc, test_hold_resume_keeps_keys);
   tcase_add_test (tc, test_hold_by_peer_variants);
   tcase_add_test (tc, test_reoffer_other_suite_fresh_key);
