@@ -75,6 +75,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pgsm_sip_bin_debug);
 #define DEFAULT_RTP_PORT_MIN 0
 #define DEFAULT_RTP_PORT_MAX 0
 #define DEFAULT_BOUND_PORT 0
+#define DEFAULT_MEDIA_TIMEOUT 30
 
 /* bounds of the network steps of call set-up */
 #define CONNECT_TIMEOUT_S 10
@@ -113,6 +114,7 @@ enum
   PROP_MAX_CALLS,
   PROP_RTP_PORT_MIN,
   PROP_RTP_PORT_MAX,
+  PROP_MEDIA_TIMEOUT,
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -142,7 +144,10 @@ typedef struct
   gboolean allow_insecure;
   guint rtp_port_min;
   guint rtp_port_max;
+  guint media_timeout;
 } Settings;
+
+typedef struct _MediaWatch MediaWatch;
 
 /* One call and its media. Protected by call_lock. */
 typedef struct
@@ -182,6 +187,8 @@ typedef struct
   GstElement *valve;            /* closed while we must not send (held) */
   GstElement *dtmfsrc;          /* RFC 4733 events, when negotiated */
   GstPgsmDtmfSender *dtmf;
+  guint media_timeout;          /* seconds, 0 = no watch */
+  MediaWatch *watch;
   GstElement *rtp_sink;
   GstElement *rtcp_sink;
   GstPad *tee_pad;
@@ -251,6 +258,8 @@ static void gst_pgsm_sip_bin_handle_message (GstBin * bin,
 static void media_stop_unlocked (GstPgsmSipBin * self, Call * call);
 static void reinvite_answered_unlocked (GstPgsmSipBin * self, Call * call,
     guint status, const gchar * phrase, const gchar * sdp);
+static Call *lookup_unlocked (GstPgsmSipBin * self, const gchar * call_id);
+static void media_watch_stop (Call * call);
 
 static void
 install_string_prop (GObjectClass * klass, guint id, const gchar * name,
@@ -458,6 +467,23 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstPgsmSipBin:media-timeout:
+   *
+   * Seconds without one authenticated SRTP packet from the other side,
+   * while it should be sending (not on hold), after which the call ends
+   * (`ended` with the reason, a BYE, a WARNING): a peer that vanished
+   * without a BYE. 0 disables the watch. Taken when a call starts.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MEDIA_TIMEOUT,
+      g_param_spec_uint ("media-timeout", "Media timeout",
+          "Seconds without authenticated SRTP from the other side (not on "
+          "hold) after which the call ends; 0 = never", 0, 3600,
+          DEFAULT_MEDIA_TIMEOUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
    * GstPgsmSipBin::call:
    * @uri: the SIP URI to call
    *
@@ -592,6 +618,7 @@ gst_pgsm_sip_bin_init (GstPgsmSipBin * self)
   self->props.allow_insecure = DEFAULT_ALLOW_INSECURE_SIGNALING;
   self->props.rtp_port_min = DEFAULT_RTP_PORT_MIN;
   self->props.rtp_port_max = DEFAULT_RTP_PORT_MAX;
+  self->props.media_timeout = DEFAULT_MEDIA_TIMEOUT;
   self->max_calls = DEFAULT_MAX_CALLS;
 
   convert = gst_element_factory_make ("audioconvert", "in_convert");
@@ -659,6 +686,7 @@ settings_snapshot (GstPgsmSipBin * self, Settings * s)
 static void
 call_free (Call * call)
 {
+  media_watch_stop (call);
   g_free (call->call_id);
   g_free (call->remote_uri);
   g_free (call->host);
@@ -759,6 +787,9 @@ gst_pgsm_sip_bin_set_property (GObject * object, guint prop_id,
     case PROP_RTP_PORT_MAX:
       self->props.rtp_port_max = g_value_get_uint (value);
       break;
+    case PROP_MEDIA_TIMEOUT:
+      self->props.media_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -824,6 +855,9 @@ gst_pgsm_sip_bin_get_property (GObject * object, guint prop_id,
       break;
     case PROP_RTP_PORT_MAX:
       g_value_set_uint (value, self->props.rtp_port_max);
+      break;
+    case PROP_MEDIA_TIMEOUT:
+      g_value_set_uint (value, self->props.media_timeout);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1101,6 +1135,7 @@ call_prepare (GstPgsmSipBin * self, Call * call, const Settings * st,
   call->suites = g_array_new (FALSE, FALSE, sizeof (PgsmSrtpSuite));
   call->pts = g_array_new (FALSE, FALSE, sizeof (guint));
   call->sdp_session_id = (guint64) g_get_real_time ();
+  call->media_timeout = st->media_timeout;
   if (have_factory ("rtpdtmfsrc") && have_factory ("rtpdtmfmux")
       && have_factory ("rtpdtmfdepay"))
     call->dtmf_payload_type = PGSM_SDP_PT_TELEPHONE_EVENT;
@@ -1313,6 +1348,139 @@ link_pads (GstElement * src, const gchar * srcname, GstElement * sink,
   return gst_element_link_pads (src, srcname, sink, sinkname);
 }
 
+/* ---- media watch: a peer that vanished without a BYE ------------------ */
+
+static gboolean
+direction_receives (PgsmSdpDirection direction)
+{
+  return direction == PGSM_SDP_SENDRECV || direction == PGSM_SDP_RECVONLY;
+}
+
+/* Shared by the decoder's pad probe, a periodic wait on the system clock
+ * and the call (refcounted, g_atomic_rc_box). The callbacks find the call
+ * by its id under call_lock, never through a pointer. */
+struct _MediaWatch
+{
+  GstPgsmSipBin *self;          /* strong reference, dropped when the watch
+                                 * is unscheduled with the media */
+  gchar *call_id;
+  guint timeout_s;
+  gint64 start_us;
+  gint last_rx_s;               /* atomic: seconds from start_us */
+  GstClock *clock;
+  GstClockID id;
+};
+
+static void
+media_watch_clear (MediaWatch * w)
+{
+  gst_object_unref (w->self);
+  g_free (w->call_id);
+  if (w->id != NULL)
+    gst_clock_id_unref (w->id);
+  gst_object_unref (w->clock);
+}
+
+static void
+media_watch_release (MediaWatch * w)
+{
+  g_atomic_rc_box_release_full (w, (GDestroyNotify) media_watch_clear);
+}
+
+static gint
+media_watch_now (MediaWatch * w)
+{
+  return (gint) ((g_get_monotonic_time () - w->start_us) / G_USEC_PER_SEC);
+}
+
+/* authenticated SRTP out of pgsmsrtpdec */
+static GstPadProbeReturn
+media_watch_probe (GstPad * pad, GstPadProbeInfo * info, MediaWatch * w)
+{
+  g_atomic_int_set (&w->last_rx_s, media_watch_now (w));
+  return GST_PAD_PROBE_OK;
+}
+
+/* Once a second, on the system clock's thread */
+static gboolean
+media_watch_cb (GstClock * clock, GstClockTime time, GstClockID id,
+    MediaWatch * w)
+{
+  GstPgsmSipBin *self = w->self;
+  gint now = media_watch_now (w);
+  Call *call;
+
+  if (now - g_atomic_int_get (&w->last_rx_s) < (gint) w->timeout_s)
+    return TRUE;
+
+  g_mutex_lock (&self->call_lock);
+  call = lookup_unlocked (self, w->call_id);
+  if (call == NULL || call->ended || call->watch != w) {
+    /* gone meanwhile */
+  } else if (!direction_receives (call->decision->direction)) {
+    /* on hold: the other side is asked not to send */
+    g_atomic_int_set (&w->last_rx_s, now);
+  } else {
+    gchar *reason = g_strdup_printf ("no media from the other side for %u s",
+        w->timeout_s);
+
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("The other side stopped sending audio; the call was ended."),
+        ("call %s: %s", w->call_id, reason));
+    post_call (self, "ended", w->call_id, "status", G_TYPE_UINT, 0,
+        "reason", G_TYPE_STRING, reason, NULL);
+    g_free (reason);
+    call->ended = TRUE;
+    if (self->sofia != NULL)
+      gst_pgsm_sofia_hangup (self->sofia, w->call_id);
+    media_stop_unlocked (self, call);
+    self->call = NULL;
+    call_free (call);
+  }
+  g_mutex_unlock (&self->call_lock);
+  return TRUE;
+}
+
+/* Starts watching what comes out of the call's decoder. Called with
+ * call_lock. */
+static void
+media_watch_start (GstPgsmSipBin * self, Call * call)
+{
+  MediaWatch *w;
+  GstPad *pad;
+
+  if (call->media_timeout == 0)
+    return;
+  w = g_atomic_rc_box_new0 (MediaWatch);
+  w->self = gst_object_ref (self);
+  w->call_id = g_strdup (call->call_id);
+  w->timeout_s = call->media_timeout;
+  w->start_us = g_get_monotonic_time ();
+  w->clock = gst_system_clock_obtain ();
+  pad = gst_element_get_static_pad (call->srtpdec, "rtp_src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, (GstPadProbeCallback) media_watch_probe,
+      g_atomic_rc_box_acquire (w), (GDestroyNotify) media_watch_release);
+  gst_object_unref (pad);
+  w->id = gst_clock_new_periodic_id (w->clock,
+      gst_clock_get_time (w->clock) + GST_SECOND, GST_SECOND);
+  gst_clock_id_wait_async (w->id, (GstClockCallback) media_watch_cb,
+      g_atomic_rc_box_acquire (w), (GDestroyNotify) media_watch_release);
+  call->watch = w;
+}
+
+/* Called with call_lock */
+static void
+media_watch_stop (Call * call)
+{
+  MediaWatch *w = g_steal_pointer (&call->watch);
+
+  if (w == NULL)
+    return;
+  gst_clock_id_unschedule (w->id);
+  media_watch_release (w);
+}
+
 /* Builds and starts the media of an accepted call. Called with call_lock. */
 static gboolean
 media_start_unlocked (GstPgsmSipBin * self, Call * call)
@@ -1434,6 +1602,7 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   qsink = gst_element_get_static_pad (queue, "sink");
   gst_pad_link (call->tee_pad, qsink);
   gst_object_unref (qsink);
+  media_watch_start (self, call);
   return TRUE;
 }
 
@@ -1453,6 +1622,7 @@ media_stop_unlocked (GstPgsmSipBin * self, Call * call)
     gst_element_release_request_pad (self->tee, call->tee_pad);
     gst_clear_object (&call->tee_pad);
   }
+  media_watch_stop (call);
   if (call->elements == NULL)
     return;
   if (call->dtmf != NULL)

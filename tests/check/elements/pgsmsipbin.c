@@ -999,6 +999,83 @@ entropy (const guint * counts, guint total)
   return h;
 }
 
+static GstPadProbeReturn
+drop_probe_cb (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  return GST_PAD_PROBE_DROP;
+}
+
+/* The other side vanishes mid-call without a BYE (its packets stop, its
+ * SIP says nothing): after media-timeout the call ends with the reason, a
+ * WARNING, and a BYE that the other side still receives here */
+GST_START_TEST (test_peer_vanishes_media_timeout)
+{
+  PgsmTestCert *cert;
+  Side *bob, *alice;
+  GstMessage *msg;
+  const GstStructure *s;
+  const gchar *state;
+  gchar *call_id;
+  guint alice_port = 0;
+  GstElement *sink;
+  GstPad *pad;
+  gint64 t0;
+  gdouble waited;
+
+  if (!have_srtp ()) {
+    GST_WARNING ("pgsmsrtpenc not available, skipping");
+    return;
+  }
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  bob = bob_new (cert, TRUE);
+  alice = side_new (ALICE_FREQ);
+  {
+    gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", bound_port (bob));
+
+    g_object_set (alice->bin, "ca-file", pki->root_ca_file, "remote-uri",
+        uri, "media-timeout", 2, NULL);
+    g_free (uri);
+  }
+  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  call_id = take_call_id (wait_for (alice, "secured", FALSE));
+  msg = wait_for (bob, "secured", FALSE);
+  s = call_state (msg, &state);
+  fail_unless (gst_structure_get_uint (s, "remote-port", &alice_port));
+  gst_message_unref (msg);
+  assert_tone (alice, BOB_FREQ);
+
+  /* bob's RTP stops reaching the network */
+  sink = find_element (GST_BIN (bob->bin), "udpsink", alice_port);
+  fail_unless (sink != NULL);
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, drop_probe_cb, NULL, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  t0 = g_get_monotonic_time ();
+
+  msg = wait_for (alice, "ended", FALSE);
+  waited = (g_get_monotonic_time () - t0) / 1e6;
+  s = call_state (msg, &state);
+  fail_unless_equals_string (gst_structure_get_string (s, "call-id"),
+      call_id);
+  fail_unless_equals_string (gst_structure_get_string (s, "reason"),
+      "no media from the other side for 2 s");
+  gst_message_unref (msg);
+  GST_INFO ("ended %.2f s after the last packet", waited);
+  fail_unless (waited >= 1.5 && waited < 5.0, "ended after %.2f s", waited);
+  /* the BYE still reaches bob */
+  gst_message_unref (wait_for (bob, "ended", FALSE));
+
+  g_free (call_id);
+  side_free (alice);
+  side_free (bob);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_wire_is_encrypted)
 {
   PgsmTestCert *cert;
@@ -1204,6 +1281,7 @@ pgsmsipbin_suite (void)
   tcase_add_test (tc, test_hold_resume_rekey);
   tcase_add_test (tc, test_stop_right_after_remote_hangup);
   tcase_add_test (tc, test_send_dtmf);
+  tcase_add_test (tc, test_peer_vanishes_media_timeout);
   tcase_add_test (tc, test_certificate_matrix);
   tcase_add_test (tc, test_wire_is_encrypted);
   tcase_add_test (tc, test_offer_refused_488);
