@@ -179,6 +179,7 @@ typedef struct
   PgsmSdpOffer *reoffer;        /* our re-INVITE in flight */
   gboolean established;         /* `established` was posted */
   guint dtmf_payload_type;      /* what we offer telephone-events on */
+  gboolean no_ports;            /* no free RTP port pair for it */
 
   GPtrArray *elements;          /* the media elements we added to the bin */
   GstElement *srtpenc;
@@ -1031,7 +1032,9 @@ alloc_media_sockets (Call * call, const Settings * st, GError ** error)
         "bad media address %s", call->media_address);
     return FALSE;
   }
-  for (attempt = 0; attempt < 64; attempt++) {
+  /* any: up to 64 kernel picks for an even port; a range: every pair */
+  for (attempt = 0; any ? attempt < 64 : min + 2 * attempt + 1 <= max;
+      attempt++) {
     if (any) {
       call->rtp_socket = bind_udp (addr, 0);
       port = call->rtp_socket ? socket_port (call->rtp_socket) : 0;
@@ -1041,8 +1044,6 @@ alloc_media_sockets (Call * call, const Settings * st, GError ** error)
       }
     } else {
       port = min + 2 * attempt;
-      if (port + 1 > max)
-        break;
       call->rtp_socket = bind_udp (addr, port);
       if (call->rtp_socket == NULL)
         continue;
@@ -1155,8 +1156,14 @@ call_prepare (GstPgsmSipBin * self, Call * call, const Settings * st,
   if (call->media_address == NULL)
     call->media_address = g_strdup ("127.0.0.1");
   if (!alloc_media_sockets (call, st, &err)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-        ("Could not open the RTP sockets."), ("%s", err->message));
+    /* a listener keeps running for the next call: a WARNING there */
+    if (call->outgoing)
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+          ("Could not open the RTP sockets."), ("%s", err->message));
+    else
+      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
+          ("Could not open the RTP sockets."), ("%s", err->message));
+    call->no_ports = TRUE;
     return FALSE;
   }
   return TRUE;
@@ -2366,8 +2373,12 @@ incoming_unlocked (GstPgsmSipBin * self, const gchar * call_id,
       NULL);
 
   if (!call_prepare (self, call, st, toward)) {
-    gst_pgsm_sofia_respond (self->sofia, call_id, 500, "Server Error", NULL);
-    fail_call_unlocked (self, call, 500, "local set-up failed");
+    /* no port pair: 503, the caller may retry later (RFC 3261 21.5.4) */
+    guint status = call->no_ports ? 503 : 500;
+
+    gst_pgsm_sofia_respond (self->sofia, call_id, status, NULL, NULL);
+    fail_call_unlocked (self, call, status, call->no_ports ?
+        "no free RTP port pair" : "local set-up failed");
     goto out;
   }
   local_from_call (call, &local);

@@ -1076,6 +1076,117 @@ GST_START_TEST (test_peer_vanishes_media_timeout)
 
 GST_END_TEST;
 
+/* Binds 127.0.0.1 UDP ports @first..@first+@n-1, or returns FALSE with none
+ * kept */
+static gboolean
+hold_ports (guint first, guint n, GSocket ** socks)
+{
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  guint i;
+  gboolean ok = TRUE;
+
+  for (i = 0; i < n && ok; i++) {
+    GSocketAddress *sa = g_inet_socket_address_new (lo, first + i);
+
+    socks[i] = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+        G_SOCKET_PROTOCOL_UDP, NULL);
+    ok = socks[i] != NULL && g_socket_bind (socks[i], sa, FALSE, NULL);
+    g_object_unref (sa);
+  }
+  if (!ok)
+    while (i-- > 0)
+      g_clear_object (&socks[i]);
+  g_object_unref (lo);
+  return ok;
+}
+
+/* Every port of the listener's RTP range taken: the caller gets 503, the
+ * listener a WARNING (not an ERROR: it keeps listening), and the next call
+ * gets a port from the range once one is free */
+GST_START_TEST (test_rtp_port_range_exhausted)
+{
+  PgsmTestCert *cert;
+  Side *bob, *alice;
+  GSocket *socks[4] = { NULL, };
+  GstMessage *msg;
+  const GstStructure *s;
+  const gchar *state;
+  guint range_start = 0, status = 0, port = 0, i;
+  gboolean warned = FALSE;
+
+  if (!have_srtp ()) {
+    GST_WARNING ("pgsmsrtpenc not available, skipping");
+    return;
+  }
+  for (i = 0; i < 200 && range_start == 0; i++) {
+    guint p = 20000 + 2 * g_random_int_range (0, 10000);
+
+    if (hold_ports (p, 4, socks))
+      range_start = p;
+  }
+  fail_unless (range_start != 0);
+
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  bob = side_new (BOB_FREQ);
+  g_object_set (bob->bin, "listen-uri", "sips:127.0.0.1:0",
+      "cert-file", cert->chain_file, "key-file", cert->key_file,
+      "auto-answer", TRUE, "rtp-port-min", range_start, "rtp-port-max", range_start + 3,
+      NULL);
+  fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  alice = alice_new (bound_port (bob));
+
+  msg = wait_for (alice, "failed", FALSE);
+  s = call_state (msg, &state);
+  fail_unless (gst_structure_get_uint (s, "status", &status));
+  fail_unless_equals_int (status, 503);
+  gst_message_unref (msg);
+  /* bob: a WARNING and `failed`, no ERROR */
+  {
+    gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+    gboolean failed = FALSE;
+
+    while ((!warned || !failed) && g_get_monotonic_time () < deadline) {
+      msg = gst_bus_timed_pop (bob->bus, 100 * GST_MSECOND);
+      if (msg == NULL)
+        continue;
+      fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+      if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+        GError *err = NULL;
+
+        gst_message_parse_warning (msg, &err, NULL);
+        warned = g_error_matches (err, GST_RESOURCE_ERROR,
+            GST_RESOURCE_ERROR_OPEN_READ_WRITE);
+        g_clear_error (&err);
+      }
+      if (call_state (msg, &state) && g_str_equal (state, "failed"))
+        failed = TRUE;
+      gst_message_unref (msg);
+    }
+    fail_unless (warned && failed);
+  }
+  side_free (alice);
+
+  /* one pair free again: the next call takes it */
+  g_clear_object (&socks[2]);
+  g_clear_object (&socks[3]);
+  alice = alice_new (bound_port (bob));
+  msg = wait_for (bob, "secured", FALSE);
+  s = call_state (msg, &state);
+  fail_unless (gst_structure_get_uint (s, "local-port", &port));
+  fail_unless_equals_int (port, range_start + 2);
+  gst_message_unref (msg);
+  gst_message_unref (wait_for (alice, "secured", FALSE));
+
+  side_free (alice);
+  side_free (bob);
+  for (i = 0; i < 4; i++)
+    g_clear_object (&socks[i]);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_wire_is_encrypted)
 {
   PgsmTestCert *cert;
@@ -1282,6 +1393,7 @@ pgsmsipbin_suite (void)
   tcase_add_test (tc, test_stop_right_after_remote_hangup);
   tcase_add_test (tc, test_send_dtmf);
   tcase_add_test (tc, test_peer_vanishes_media_timeout);
+  tcase_add_test (tc, test_rtp_port_range_exhausted);
   tcase_add_test (tc, test_certificate_matrix);
   tcase_add_test (tc, test_wire_is_encrypted);
   tcase_add_test (tc, test_offer_refused_488);
