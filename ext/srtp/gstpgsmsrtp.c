@@ -554,14 +554,13 @@ gst_pgsm_srtp_stats_table_clear (GstPgsmSrtpStatsTable * t)
   g_clear_pointer (&t->table, g_hash_table_unref);
 }
 
-/* Returns the entry of @ssrc, created when missing. The cache makes
- * packets of an unchanged SSRC cost one compare. */
+/* gst_pgsm_srtp_stats_table_get() past its cache: a hash lookup */
 GstPgsmSrtpSsrcStats *
-gst_pgsm_srtp_stats_table_get (GstPgsmSrtpStatsTable * t, guint32 ssrc)
+gst_pgsm_srtp_stats_table_get_slow (GstPgsmSrtpStatsTable * t, guint32 ssrc)
 {
   GstPgsmSrtpSsrcStats *s;
 
-  if (G_LIKELY (t->last && t->last->ssrc == ssrc))
+  if (t->last && t->last->ssrc == ssrc)
     return t->last;
   if (t->table == NULL)
     gst_pgsm_srtp_stats_table_init (t);
@@ -575,14 +574,13 @@ gst_pgsm_srtp_stats_table_get (GstPgsmSrtpStatsTable * t, guint32 ssrc)
   return s;
 }
 
-/* Like gst_pgsm_srtp_stats_table_get() without creating: NULL when @ssrc
- * has no entry yet. */
+/* gst_pgsm_srtp_stats_table_lookup() past its cache */
 GstPgsmSrtpSsrcStats *
-gst_pgsm_srtp_stats_table_lookup (GstPgsmSrtpStatsTable * t, guint32 ssrc)
+gst_pgsm_srtp_stats_table_lookup_slow (GstPgsmSrtpStatsTable * t, guint32 ssrc)
 {
   GstPgsmSrtpSsrcStats *s;
 
-  if (G_LIKELY (t->last && t->last->ssrc == ssrc))
+  if (t->last && t->last->ssrc == ssrc)
     return t->last;
   if (t->table == NULL)
     return NULL;
@@ -608,16 +606,323 @@ gst_pgsm_srtp_stats_table_remove (GstPgsmSrtpStatsTable * t, guint32 ssrc)
   g_hash_table_remove (t->table, GUINT_TO_POINTER (ssrc));
 }
 
-gboolean
-gst_pgsm_srtp_read_ssrc (const guint8 * data, gsize size, gboolean is_rtcp,
-    guint32 * ssrc)
+/* Sets the size of @mem, which only its one buffer (or nobody yet) holds
+ * and which we checked writable: what gst_memory_resize (mem, 0, size)
+ * does (GstMemory has no resize hook), without re-checking the
+ * writability of the memory, its buffer and the buffer's list under their
+ * locks once per call. The bytes after the new size are no longer zero. */
+static inline void
+set_memory_size (GstMemory * mem, gsize size)
 {
-  gsize off = is_rtcp ? 4 : 8;
+  mem->size = size;
+  GST_MEMORY_FLAG_UNSET (mem, GST_MEMORY_FLAG_ZERO_PADDED);
+}
 
-  if (size < off + 4 || (data[0] >> 6) != 2)
-    return FALSE;
-  *ssrc = GST_READ_UINT32_BE (data + off);
+/* The recycling allocator. Its memories hold their bytes right after
+ * the GstMemory, so the element can write a new memory through a plain
+ * pointer before any buffer holds it (no map), and the memory's dispose
+ * hook gives it back to the allocator's free list instead of freeing it,
+ * as GstBufferPool does with buffers: after the first few packets, a
+ * packet that needs a new memory costs no malloc, no free and no
+ * gst_memory_init() (the allocator's GObject reference). */
+#define POOL_MEMORY_SIZE 1536   /* an Ethernet MTU of RTP plus its tag */
+#define POOL_MAX_FREE 64
+
+typedef struct
+{
+  GstMemory mem;
+  guint8 *data;
+} PoolMemory;
+
+struct _GstPgsmSrtpAllocator
+{
+  GstAllocator parent;
+
+  GMutex lock;
+  GstMemory *free[POOL_MAX_FREE];       /* protected by lock */
+  guint n_free;                 /* protected by lock */
+  gboolean flushing;            /* protected by lock */
+};
+
+G_DEFINE_TYPE (GstPgsmSrtpAllocator, gst_pgsm_srtp_allocator,
+    GST_TYPE_ALLOCATOR);
+
+static gboolean pool_memory_dispose (GstMiniObject * obj);
+
+static PoolMemory *
+pool_memory_new (GstAllocator * allocator, GstMemory * parent,
+    guint8 * data, GstMemoryFlags flags, gsize maxsize, gsize offset,
+    gsize size)
+{
+  PoolMemory *pm;
+
+  if (parent == NULL) {
+    pm = g_malloc (sizeof (PoolMemory) + maxsize);
+    data = (guint8 *) (pm + 1);
+  } else {
+    pm = g_new (PoolMemory, 1);
+  }
+  pm->data = data;
+  gst_memory_init (GST_MEMORY_CAST (pm), flags, allocator, parent, maxsize,
+      0, offset, size);
+  return pm;
+}
+
+static GstMemory *
+pool_alloc (GstAllocator * allocator, gsize size, GstAllocationParams * params)
+{
+  /* only gst_pgsm_srtp_allocator_take() makes our memories; anyone else
+   * asking this allocator gets system memory */
+  return gst_allocator_alloc (NULL, size, params);
+}
+
+static void
+pool_free (GstAllocator * allocator, GstMemory * mem)
+{
+  g_free (mem);
+}
+
+static gpointer
+pool_mem_map (GstMemory * mem, gsize maxsize, GstMapFlags flags)
+{
+  return ((PoolMemory *) mem)->data;
+}
+
+static void
+pool_mem_unmap (GstMemory * mem)
+{
+}
+
+static GstMemory *
+pool_mem_copy (GstMemory * mem, gssize offset, gssize size)
+{
+  GstMemory *copy;
+  GstMapInfo map;
+
+  if (size == -1)
+    size = mem->size > (gsize) offset ? mem->size - offset : 0;
+  copy = gst_allocator_alloc (NULL, size, NULL);
+  if (copy && gst_memory_map (copy, &map, GST_MAP_WRITE)) {
+    memcpy (map.data, ((PoolMemory *) mem)->data + mem->offset + offset, size);
+    gst_memory_unmap (copy, &map);
+  }
+  return copy;
+}
+
+/* A read-only view of part of @mem, as the system allocator makes them */
+static GstMemory *
+pool_mem_share (GstMemory * mem, gssize offset, gssize size)
+{
+  GstMemory *parent = mem->parent ? mem->parent : mem;
+
+  if (size == -1)
+    size = mem->size - offset;
+  return GST_MEMORY_CAST (pool_memory_new (mem->allocator, parent,
+          ((PoolMemory *) mem)->data, GST_MINI_OBJECT_FLAGS (parent) |
+          GST_MINI_OBJECT_FLAG_LOCK_READONLY, mem->maxsize,
+          mem->offset + offset, size));
+}
+
+static gboolean
+pool_mem_is_span (GstMemory * mem1, GstMemory * mem2, gsize * offset)
+{
+  return FALSE;
+}
+
+/* The dispose hook of the allocator's memories: back to the free list
+ * unless the allocator is being dropped or the list is full */
+static gboolean
+pool_memory_dispose (GstMiniObject * obj)
+{
+  GstMemory *mem = GST_MEMORY_CAST (obj);
+  GstPgsmSrtpAllocator *self = (GstPgsmSrtpAllocator *) mem->allocator;
+  gboolean keep;
+
+  g_mutex_lock (&self->lock);
+  keep = !self->flushing && self->n_free < POOL_MAX_FREE;
+  if (keep) {
+    /* resurrected with the list's reference */
+    gst_memory_ref (mem);
+    self->free[self->n_free++] = mem;
+  }
+  g_mutex_unlock (&self->lock);
+  return !keep;
+}
+
+static void
+gst_pgsm_srtp_allocator_finalize (GObject * object)
+{
+  GstPgsmSrtpAllocator *self = (GstPgsmSrtpAllocator *) object;
+
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (gst_pgsm_srtp_allocator_parent_class)->finalize (object);
+}
+
+static void
+gst_pgsm_srtp_allocator_class_init (GstPgsmSrtpAllocatorClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstAllocatorClass *allocator_class = GST_ALLOCATOR_CLASS (klass);
+
+  gobject_class->finalize = gst_pgsm_srtp_allocator_finalize;
+  allocator_class->alloc = pool_alloc;
+  allocator_class->free = pool_free;
+}
+
+static void
+gst_pgsm_srtp_allocator_init (GstPgsmSrtpAllocator * self)
+{
+  GstAllocator *allocator = GST_ALLOCATOR_CAST (self);
+
+  g_mutex_init (&self->lock);
+  allocator->mem_type = "PgsmSrtpMemory";
+  allocator->mem_map = pool_mem_map;
+  allocator->mem_unmap = pool_mem_unmap;
+  allocator->mem_copy = pool_mem_copy;
+  allocator->mem_share = pool_mem_share;
+  allocator->mem_is_span = pool_mem_is_span;
+  GST_OBJECT_FLAG_SET (self, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
+}
+
+/* A new recycling allocator, one per element */
+GstAllocator *
+gst_pgsm_srtp_allocator_new (void)
+{
+  GstAllocator *a = g_object_new (GST_TYPE_PGSM_SRTP_ALLOCATOR, NULL);
+
+  gst_object_ref_sink (a);
+  return a;
+}
+
+/* Frees the free list and stops recycling: memories still out are freed
+ * when their last holder drops them (each holds a reference to the
+ * allocator). Call when the element is disposed, then unref @allocator. */
+void
+gst_pgsm_srtp_allocator_flush (GstAllocator * allocator)
+{
+  GstPgsmSrtpAllocator *self = (GstPgsmSrtpAllocator *) allocator;
+  GstMemory *mems[POOL_MAX_FREE];
+  guint i, n;
+
+  g_mutex_lock (&self->lock);
+  self->flushing = TRUE;
+  n = self->n_free;
+  memcpy (mems, self->free, n * sizeof (GstMemory *));
+  self->n_free = 0;
+  g_mutex_unlock (&self->lock);
+  for (i = 0; i < n; i++)
+    gst_memory_unref (mems[i]);
+}
+
+/* A memory of @allocator, nobody else's, with room for @size bytes and
+ * @size long, or NULL when @size is above what the allocator keeps */
+static GstMemory *
+allocator_take (GstPgsmSrtpAllocator * self, gsize size)
+{
+  GstMemory *mem = NULL;
+
+  if (size > POOL_MEMORY_SIZE)
+    return NULL;
+  g_mutex_lock (&self->lock);
+  if (self->n_free > 0)
+    mem = self->free[--self->n_free];
+  g_mutex_unlock (&self->lock);
+  if (mem == NULL) {
+    mem = GST_MEMORY_CAST (pool_memory_new (GST_ALLOCATOR_CAST (self), NULL,
+            NULL, 0, POOL_MEMORY_SIZE, 0, size));
+    mem->mini_object.dispose = pool_memory_dispose;
+  }
+  /* as new: whole, writable, no flag left by a previous holder */
+  mem->offset = 0;
+  set_memory_size (mem, size);
+  GST_MINI_OBJECT_FLAGS (mem) &= GST_MINI_OBJECT_FLAG_LOCKABLE;
+  return mem;
+}
+
+/* Maps the @size bytes of packet @buf for reading and writing, with
+ * @room (>= @size) bytes available from p->data.
+ *
+ * @buf must be ours (GST_PGSM_SRTP_BUFFER_IS_OURS()). When its single
+ * memory is held by nobody else, is writable and has the room, the packet
+ * is mapped in place. Otherwise the packet is copied into a new memory of
+ * @allocator (or of the system allocator when @allocator is NULL or the
+ * packet too large), which gst_pgsm_srtp_packet_unmap() puts in place of
+ * the buffer's memory, so that the buffer, its metadata and its place in
+ * a list stay as they are. Returns FALSE when nothing could be mapped. */
+gboolean
+gst_pgsm_srtp_packet_map (GstPgsmSrtpPacket * p, GstBuffer * buf,
+    gsize size, gsize room, GstAllocator * allocator)
+{
+  GstMemory *mem = NULL;
+  GstMapInfo src;
+
+  p->buf = buf;
+  p->fresh = FALSE;
+  if (G_LIKELY (gst_buffer_n_memory (buf) == 1)) {
+    mem = gst_buffer_peek_memory (buf, 0);
+    /* a buffer holds no reference of its own to its memory beyond the
+     * one it took: a count of 1 means no other buffer shares it (and a
+     * mapping for writing elsewhere makes gst_memory_map() fail) */
+    if (G_LIKELY (GST_MINI_OBJECT_REFCOUNT_VALUE (mem) == 1 &&
+            !GST_MEMORY_IS_READONLY (mem) &&
+            mem->maxsize - mem->offset >= room)) {
+      gsize old = mem->size;
+
+      set_memory_size (mem, room);
+      if (G_LIKELY (gst_memory_map (mem, &p->map, GST_MAP_READWRITE))) {
+        p->mem = mem;
+        p->data = p->map.data;
+        return TRUE;
+      }
+      set_memory_size (mem, old);
+    }
+  }
+
+  /* a new memory in place of the old ones */
+  p->mem = allocator ? allocator_take ((GstPgsmSrtpAllocator *) allocator,
+      room) : NULL;
+  if (p->mem) {
+    /* ours alone until unmap puts it in the buffer: written directly */
+    p->fresh = TRUE;
+    p->data = ((PoolMemory *) p->mem)->data;
+  } else {
+    p->mem = gst_allocator_alloc (NULL, room, NULL);
+    if (p->mem == NULL)
+      return FALSE;
+    if (!gst_memory_map (p->mem, &p->map, GST_MAP_READWRITE)) {
+      gst_memory_unref (p->mem);
+      return FALSE;
+    }
+    p->data = p->map.data;
+  }
+  if (mem && gst_memory_map (mem, &src, GST_MAP_READ)) {
+    memcpy (p->data, src.data, MIN (size, src.size));
+    gst_memory_unmap (mem, &src);
+  } else {
+    gst_buffer_extract (buf, 0, p->data, size);
+  }
+  if (!p->fresh)
+    gst_buffer_replace_all_memory (buf, p->mem);
   return TRUE;
+}
+
+/* Ends what gst_pgsm_srtp_packet_map() began and leaves @size bytes in
+ * the buffer: the protected or decrypted packet when @done, else (the
+ * packet is dropped) the packet as it came */
+void
+gst_pgsm_srtp_packet_unmap (GstPgsmSrtpPacket * p, gsize size, gboolean done)
+{
+  if (p->fresh) {
+    if (G_LIKELY (done)) {
+      set_memory_size (p->mem, size);
+      gst_buffer_replace_all_memory (p->buf, p->mem);
+    } else {
+      gst_memory_unref (p->mem);
+    }
+    return;
+  }
+  gst_memory_unmap (p->mem, &p->map);
+  set_memory_size (p->mem, size);
 }
 
 /* Copy of @caps renamed to @name without any SRTP keying field */

@@ -112,17 +112,79 @@ const gchar *gst_pgsm_srtp_status_to_string (srtp_err_status_t status);
 
 void gst_pgsm_srtp_stats_table_init (GstPgsmSrtpStatsTable * t);
 void gst_pgsm_srtp_stats_table_clear (GstPgsmSrtpStatsTable * t);
-GstPgsmSrtpSsrcStats *gst_pgsm_srtp_stats_table_lookup (GstPgsmSrtpStatsTable * t,
-    guint32 ssrc);
+GstPgsmSrtpSsrcStats *gst_pgsm_srtp_stats_table_lookup_slow
+    (GstPgsmSrtpStatsTable * t, guint32 ssrc);
 guint gst_pgsm_srtp_stats_table_size (GstPgsmSrtpStatsTable * t);
-GstPgsmSrtpSsrcStats *gst_pgsm_srtp_stats_table_get (GstPgsmSrtpStatsTable * t,
-    guint32 ssrc);
+GstPgsmSrtpSsrcStats *gst_pgsm_srtp_stats_table_get_slow
+    (GstPgsmSrtpStatsTable * t, guint32 ssrc);
 void gst_pgsm_srtp_stats_table_remove (GstPgsmSrtpStatsTable * t, guint32 ssrc);
 
-gboolean gst_pgsm_srtp_read_ssrc (const guint8 * data, gsize size,
-    gboolean is_rtcp, guint32 * ssrc);
+/* Returns the entry of @ssrc, created when missing. The one-entry cache,
+ * inlined, makes packets of an unchanged SSRC cost one compare. */
+static inline GstPgsmSrtpSsrcStats *
+gst_pgsm_srtp_stats_table_get (GstPgsmSrtpStatsTable * t, guint32 ssrc)
+{
+  if (G_LIKELY (t->last && t->last->ssrc == ssrc))
+    return t->last;
+  return gst_pgsm_srtp_stats_table_get_slow (t, ssrc);
+}
+
+/* Like gst_pgsm_srtp_stats_table_get() without creating: NULL when @ssrc
+ * has no entry yet. */
+static inline GstPgsmSrtpSsrcStats *
+gst_pgsm_srtp_stats_table_lookup (GstPgsmSrtpStatsTable * t, guint32 ssrc)
+{
+  if (G_LIKELY (t->last && t->last->ssrc == ssrc))
+    return t->last;
+  return gst_pgsm_srtp_stats_table_lookup_slow (t, ssrc);
+}
+
+/* Reads the SSRC of an RTP (@is_rtcp FALSE) or RTCP packet of version 2 */
+static inline gboolean
+gst_pgsm_srtp_read_ssrc (const guint8 * data, gsize size, gboolean is_rtcp,
+    guint32 * ssrc)
+{
+  gsize off = is_rtcp ? 4 : 8;
+
+  if (G_UNLIKELY (size < off + 4 || (data[0] >> 6) != 2))
+    return FALSE;
+  *ssrc = GST_READ_UINT32_BE (data + off);
+  return TRUE;
+}
 
 GstCaps *gst_pgsm_srtp_caps_strip (GstCaps * caps, const gchar * name);
+
+/* TRUE when nobody but the caller can see @buf: the caller holds its own
+ * reference (a chain function's buffer) or owns the writable list that
+ * holds it. Then a reference count of 1 is enough, because every parent
+ * (a list, a sample) holds a reference of its own; it saves
+ * gst_buffer_is_writable() walking the parents under their locks. */
+#define GST_PGSM_SRTP_BUFFER_IS_OURS(buf) \
+    (GST_MINI_OBJECT_REFCOUNT_VALUE (buf) == 1)
+
+/* Recycles the memories an element puts in place of a packet's memory
+ * that lacks room for the SRTP tag (see gst_pgsm_srtp_packet_map()) */
+#define GST_TYPE_PGSM_SRTP_ALLOCATOR (gst_pgsm_srtp_allocator_get_type ())
+G_DECLARE_FINAL_TYPE (GstPgsmSrtpAllocator, gst_pgsm_srtp_allocator, GST,
+    PGSM_SRTP_ALLOCATOR, GstAllocator);
+
+GstAllocator *gst_pgsm_srtp_allocator_new (void);
+void gst_pgsm_srtp_allocator_flush (GstAllocator * allocator);
+
+/* One packet mapped for protecting or decrypting in place */
+typedef struct
+{
+  GstBuffer *buf;
+  GstMemory *mem;
+  GstMapInfo map;               /* when !fresh */
+  guint8 *data;
+  gboolean fresh;               /* mem is new: in no buffer yet */
+} GstPgsmSrtpPacket;
+
+gboolean gst_pgsm_srtp_packet_map (GstPgsmSrtpPacket * p, GstBuffer * buf,
+    gsize size, gsize room, GstAllocator * allocator);
+void gst_pgsm_srtp_packet_unmap (GstPgsmSrtpPacket * p, gsize size,
+    gboolean done);
 
 G_END_DECLS
 #endif /* __GST_PGSM_SRTP_H__ */

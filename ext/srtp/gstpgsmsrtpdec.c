@@ -877,19 +877,12 @@ maybe_warn_unlocked (GstPgsmSrtpDec * self, GstPgsmSrtpSsrcStats * st,
             "malformed", G_TYPE_UINT64, self->malformed, NULL));
 }
 
-static gboolean
-mem_writable (GstBuffer * buf)
-{
-  return gst_buffer_is_writable (buf) && gst_buffer_n_memory (buf) == 1 &&
-      gst_memory_is_writable (gst_buffer_peek_memory (buf, 0));
-}
-
+/* Unmaps the packet of a dropped buffer, leaving it as it came */
 static void
-release_buffer (GstBuffer * in, GstBuffer * buf, GstMapInfo * map)
+release_packet (GstPgsmSrtpPacket * pkt, gsize size)
 {
-  gst_buffer_unmap (buf, map);
-  if (buf != in)
-    gst_buffer_unref (buf);
+  if (pkt->mem)
+    gst_pgsm_srtp_packet_unmap (pkt, size, FALSE);
 }
 
 /* Counts a failed packet. Call with the object lock held. */
@@ -920,23 +913,23 @@ count_failure_unlocked (GstPgsmSrtpDec * self, GstPgsmSrtpSsrcStats * st,
   maybe_warn_unlocked (self, st, TRUE, pending);
 }
 
-/* Checks and decrypts @in (not consumed). Writes in place when @in is only
- * ours, otherwise into one new buffer returned in @out. Call with the
- * object lock held. */
+/* Checks and decrypts @buf (not consumed), which must be ours
+ * (GST_PGSM_SRTP_BUFFER_IS_OURS()), in place: in its own memory when no
+ * one else holds that, otherwise in a copy that replaces it
+ * (gst_pgsm_srtp_map_packet()). Call with the object lock held. */
 static UnprotectResult
-unprotect_unlocked (GstPgsmSrtpDec * self, GstBuffer * in, GstBuffer ** out,
+unprotect_unlocked (GstPgsmSrtpDec * self, GstBuffer * buf,
     gboolean is_rtcp, DecPending * pending)
 {
   GstPgsmSrtpSsrcStats *st;
-  GstBuffer *buf = NULL;
-  GstMapInfo map;
+  GstPgsmSrtpPacket pkt;
   srtp_err_status_t ret;
-  gsize size = gst_buffer_get_size (in);
+  gsize size = gst_buffer_get_size (buf);
   guint32 ssrc;
   guint64 lifetime;
   int len;
 
-  *out = NULL;
+  pkt.mem = NULL;               /* nothing mapped yet: see release_packet() */
   self->recv_count++;
   if (G_UNLIKELY (!ensure_session_unlocked (self)))
     goto drop_anon;
@@ -944,25 +937,18 @@ unprotect_unlocked (GstPgsmSrtpDec * self, GstBuffer * in, GstBuffer ** out,
 
   if (G_UNLIKELY (size < 8))
     goto drop_anon;
-  /* one mapping: in place when only we hold @in, else one copy */
-  if (mem_writable (in)) {
-    buf = in;
-    if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
-      buf = NULL;
-      goto drop_anon;
-    }
-  } else {
-    buf = gst_buffer_new_allocate (NULL, size, NULL);
-    gst_buffer_copy_into (buf, in, GST_BUFFER_COPY_METADATA, 0, -1);
-    gst_buffer_map (buf, &map, GST_MAP_READWRITE);
-    gst_buffer_extract (in, 0, map.data, size);
+  /* a shared memory is rare here (a buffer someone else holds): it is
+   * replaced by system memory, nothing to recycle */
+  if (G_UNLIKELY (!gst_pgsm_srtp_packet_map (&pkt, buf, size, size, NULL))) {
+    pkt.mem = NULL;
+    goto drop_anon;
   }
 
   /* as srtpdec: RTP payload types 64-80 are RTCP sent on the RTP port */
-  if (!is_rtcp && size >= 2 && (map.data[1] & 0x7f) >= 64 &&
-      (map.data[1] & 0x7f) <= 80)
+  if (!is_rtcp && size >= 2 && (pkt.data[1] & 0x7f) >= 64 &&
+      (pkt.data[1] & 0x7f) <= 80)
     is_rtcp = TRUE;
-  if (G_UNLIKELY (!gst_pgsm_srtp_read_ssrc (map.data, size, is_rtcp, &ssrc)))
+  if (G_UNLIKELY (!gst_pgsm_srtp_read_ssrc (pkt.data, size, is_rtcp, &ssrc)))
     goto drop_anon;
 
   st = gst_pgsm_srtp_stats_table_lookup (&self->stats, ssrc);
@@ -977,7 +963,7 @@ unprotect_unlocked (GstPgsmSrtpDec * self, GstBuffer * in, GstBuffer ** out,
   if (G_UNLIKELY (!st->has_own_keying && !self->template_usable)) {
     gint64 now = g_get_monotonic_time ();
 
-    release_buffer (in, buf, &map);
+    release_packet (&pkt, size);
     /* ask the application when it listens, at most once a second */
     if (g_signal_has_handler_pending (self, signals[SIGNAL_REQUEST_KEY], 0,
             TRUE) && (st->last_request_us == 0 ||
@@ -995,7 +981,7 @@ unprotect_unlocked (GstPgsmSrtpDec * self, GstBuffer * in, GstBuffer ** out,
   }
   lifetime = st->has_own_keying ? st->own_lifetime : self->template_lifetime;
   if (G_UNLIKELY (lifetime && st->key_packets >= lifetime)) {
-    release_buffer (in, buf, &map);
+    release_packet (&pkt, size);
     if (!st->hard_limit_reached) {
       st->hard_limit_reached = TRUE;
       pending->ssrc = ssrc;
@@ -1009,19 +995,14 @@ unprotect_unlocked (GstPgsmSrtpDec * self, GstBuffer * in, GstBuffer ** out,
 
   len = size;
   if (is_rtcp)
-    ret = srtp_unprotect_rtcp_mki (self->session, map.data, &len,
+    ret = srtp_unprotect_rtcp_mki (self->session, pkt.data, &len,
         st->has_own_keying ? st->own_use_mki : self->template_use_mki);
   else
-    ret = srtp_unprotect_mki (self->session, map.data, &len,
+    ret = srtp_unprotect_mki (self->session, pkt.data, &len,
         st->has_own_keying ? st->own_use_mki : self->template_use_mki);
-  gst_buffer_unmap (buf, &map);
-
   if (G_UNLIKELY (ret != srtp_err_status_ok)) {
-    if (buf != in) {
-      gst_buffer_unref (buf);
-    } else {
-      /* we owned it alone: the caller drops it, content does not matter */
-    }
+    /* the caller drops the buffer: its content does not matter */
+    gst_pgsm_srtp_packet_unmap (&pkt, size, FALSE);
     if (ret == srtp_err_status_key_expired) {
       st->hard_limit_reached = TRUE;
       pending->ssrc = ssrc;
@@ -1035,9 +1016,7 @@ unprotect_unlocked (GstPgsmSrtpDec * self, GstBuffer * in, GstBuffer ** out,
     return UNPROTECT_DROP;
   }
 
-  gst_buffer_set_size (buf, len);
-  if (buf != in)
-    *out = buf;
+  gst_pgsm_srtp_packet_unmap (&pkt, len, TRUE);
   if (is_rtcp) {
     st->rtcp_packets++;
     st->rtcp_bytes += len;
@@ -1055,7 +1034,7 @@ unprotect_unlocked (GstPgsmSrtpDec * self, GstBuffer * in, GstBuffer ** out,
   return UNPROTECT_OK;
 
 drop_too_many_streams:
-  release_buffer (in, buf, &map);
+  release_packet (&pkt, size);
   self->auth_failures++;
   self->drop_count++;
   GST_LOG_OBJECT (self, "dropped a packet of SSRC 0x%08x: already %u "
@@ -1064,8 +1043,7 @@ drop_too_many_streams:
   return UNPROTECT_DROP;
 
 drop_anon:
-  if (buf)
-    release_buffer (in, buf, &map);
+  release_packet (&pkt, size);
   self->malformed++;
   self->drop_count++;
   GST_LOG_OBJECT (self, "dropped a %" G_GSIZE_FORMAT "-byte packet that is "
@@ -1146,26 +1124,25 @@ src_pad_for (GstPgsmSrtpDec * self, GstPad * sinkpad)
 static GstFlowReturn
 gst_pgsm_srtp_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
-  GstPgsmSrtpDec *self = GST_PGSM_SRTP_DEC (parent);
+  /* the pad's parent is always our element: no checked cast per packet */
+  GstPgsmSrtpDec *self = (GstPgsmSrtpDec *) parent;
   gboolean is_rtcp = pad == self->rtcp_sinkpad;
   DecPending pending = { NULL, 0, EV_NONE };
   UnprotectResult r;
-  GstBuffer *out = NULL;
+
+  if (G_UNLIKELY (!GST_PGSM_SRTP_BUFFER_IS_OURS (buf)))
+    buf = gst_buffer_make_writable (buf);
 
   GST_OBJECT_LOCK (self);
-  r = unprotect_unlocked (self, buf, &out, is_rtcp, &pending);
+  r = unprotect_unlocked (self, buf, is_rtcp, &pending);
   GST_OBJECT_UNLOCK (self);
   if (G_UNLIKELY (pending.events || pending.warnings)) {
     if (handle_pending (self, &pending) && r == UNPROTECT_NEED_KEY) {
       GST_OBJECT_LOCK (self);
-      r = unprotect_unlocked (self, buf, &out, is_rtcp, &pending);
+      r = unprotect_unlocked (self, buf, is_rtcp, &pending);
       GST_OBJECT_UNLOCK (self);
       handle_pending (self, &pending);
     }
-  }
-  if (out) {
-    gst_buffer_unref (buf);
-    buf = out;
   }
   if (G_UNLIKELY (r != UNPROTECT_OK)) {
     gst_buffer_unref (buf);
@@ -1175,24 +1152,29 @@ gst_pgsm_srtp_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 }
 
 /* The whole list in one pass under one lock (released only to emit a
- * signal or post a warning) */
+ * signal or post a warning), in place: each buffer keeps its place in the
+ * list (a shared one is first replaced by a writable copy); only dropped
+ * packets are removed. */
 static GstFlowReturn
 gst_pgsm_srtp_dec_chain_list (GstPad * pad, GstObject * parent,
     GstBufferList * list)
 {
-  GstPgsmSrtpDec *self = GST_PGSM_SRTP_DEC (parent);
+  GstPgsmSrtpDec *self = (GstPgsmSrtpDec *) parent;
   gboolean is_rtcp = pad == self->rtcp_sinkpad;
   DecPending pending = { NULL, 0, EV_NONE };
-  guint i;
+  guint i, n;
 
   list = gst_buffer_list_make_writable (list);
+  n = gst_buffer_list_length (list);
   GST_OBJECT_LOCK (self);
-  for (i = 0; i < gst_buffer_list_length (list);) {
-    GstBuffer *out = NULL;
+  for (i = 0; i < n;) {
+    GstBuffer *buf = gst_buffer_list_get (list, i);
     UnprotectResult r;
 
-    r = unprotect_unlocked (self, gst_buffer_list_get (list, i), &out,
-        is_rtcp, &pending);
+    /* the list is ours: a buffer only it holds is ours too */
+    if (G_UNLIKELY (!GST_PGSM_SRTP_BUFFER_IS_OURS (buf)))
+      buf = gst_buffer_list_get_writable (list, i);
+    r = unprotect_unlocked (self, buf, is_rtcp, &pending);
     if (G_UNLIKELY (pending.events)) {
       gboolean rekeyed;
 
@@ -1202,21 +1184,18 @@ gst_pgsm_srtp_dec_chain_list (GstPad * pad, GstObject * parent,
       if (rekeyed && r == UNPROTECT_NEED_KEY)
         continue;               /* retry this packet with its new key */
     }
-    if (G_LIKELY (r == UNPROTECT_OK && out == NULL)) {
+    if (G_LIKELY (r == UNPROTECT_OK)) {
       i++;
       continue;
     }
     gst_buffer_list_remove (list, i, 1);
-    if (r == UNPROTECT_OK) {
-      gst_buffer_list_insert (list, i, out);
-      i++;
-    }
+    n--;
   }
   GST_OBJECT_UNLOCK (self);
   if (pending.warnings)
     handle_pending (self, &pending);
 
-  if (gst_buffer_list_length (list) == 0) {
+  if (n == 0) {
     gst_buffer_list_unref (list);
     return GST_FLOW_OK;
   }

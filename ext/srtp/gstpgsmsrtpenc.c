@@ -151,6 +151,9 @@ struct _GstPgsmSrtpEnc
   guint64 total_packets;
   guint64 total_bytes;
   GstStructure *last_stats;
+
+  GstAllocator *allocator;      /* recycles the memories of packets that
+                                 * had no room for the tag */
 };
 
 #define GST_TYPE_PGSM_SRTP_ENC (gst_pgsm_srtp_enc_get_type ())
@@ -419,6 +422,7 @@ gst_pgsm_srtp_enc_init (GstPgsmSrtpEnc * self)
   self->key_in_caps = DEFAULT_KEY_IN_CAPS;
   self->key_serial = 1;
   gst_pgsm_srtp_stats_table_init (&self->stats);
+  self->allocator = gst_pgsm_srtp_allocator_new ();
 }
 
 static void
@@ -440,6 +444,10 @@ gst_pgsm_srtp_enc_dispose (GObject * object)
   GST_OBJECT_LOCK (self);
   free_session_unlocked (self);
   GST_OBJECT_UNLOCK (self);
+  if (self->allocator) {
+    gst_pgsm_srtp_allocator_flush (self->allocator);
+    gst_clear_object (&self->allocator);
+  }
 
   G_OBJECT_CLASS (gst_pgsm_srtp_enc_parent_class)->dispose (object);
 }
@@ -691,6 +699,12 @@ create_stats_unlocked (GstPgsmSrtpEnc * self)
 
 /* Builds or re-keys the session when the configuration changed. Call with
  * the object lock held. On failure returns FALSE and the reason. */
+static inline gboolean
+session_ready_unlocked (GstPgsmSrtpEnc * self)
+{
+  return self->session && self->session_serial == self->key_serial;
+}
+
 static gboolean
 ensure_session_unlocked (GstPgsmSrtpEnc * self, gchar ** reason)
 {
@@ -771,21 +785,6 @@ ensure_session_unlocked (GstPgsmSrtpEnc * self, gchar ** reason)
   return TRUE;
 }
 
-static gboolean
-has_tailroom (GstBuffer * buf, gsize size, guint trailer)
-{
-  GstMemory *mem;
-  gsize offset, maxsize;
-
-  if (!gst_buffer_is_writable (buf) || gst_buffer_n_memory (buf) != 1)
-    return FALSE;
-  mem = gst_buffer_peek_memory (buf, 0);
-  if (!gst_memory_is_writable (mem))
-    return FALSE;
-  gst_memory_get_sizes (mem, &offset, &maxsize);
-  return maxsize - offset >= size + trailer;
-}
-
 typedef enum
 {
   PROTECT_OK,
@@ -793,23 +792,23 @@ typedef enum
   PROTECT_FATAL,
 } ProtectResult;
 
-/* Protects @in (not consumed) in place when it is writable and has room
- * for the tag; otherwise into one new buffer returned in @out. Call with
- * the object lock held. */
+/* Protects @buf, which must be ours (GST_PGSM_SRTP_BUFFER_IS_OURS()), in
+ * place: in its own memory when that has room for the tag, otherwise in
+ * a new memory that replaces it (gst_pgsm_srtp_map_packet()). On failure
+ * @buf keeps its data and the caller drops it. Call with the object lock
+ * held. */
 static ProtectResult
-protect_unlocked (GstPgsmSrtpEnc * self, GstBuffer * in, GstBuffer ** out,
-    gboolean is_rtcp, gboolean * soft, gchar ** reason)
+protect_unlocked (GstPgsmSrtpEnc * self, GstBuffer * buf, gboolean is_rtcp,
+    gboolean * soft, gchar ** reason)
 {
   guint trailer = is_rtcp ? self->rtcp_trailer : self->rtp_trailer;
-  gsize size = gst_buffer_get_size (in);
-  GstBuffer *buf;
-  GstMapInfo map;
+  gsize size = gst_buffer_get_size (buf);
+  GstPgsmSrtpPacket pkt;
   GstPgsmSrtpSsrcStats *st;
   srtp_err_status_t ret;
   guint32 ssrc;
   int len;
 
-  *out = NULL;
   if (G_UNLIKELY (self->lifetime && self->key_packets >= self->lifetime)) {
     *reason = g_strdup_printf ("the master key protected %" G_GUINT64_FORMAT
         " packets, its whole lifetime", self->key_packets);
@@ -818,36 +817,21 @@ protect_unlocked (GstPgsmSrtpEnc * self, GstBuffer * in, GstBuffer ** out,
   if (G_UNLIKELY (size > G_MAXINT - trailer))
     return PROTECT_DROP;
 
-  if (has_tailroom (in, size, trailer)) {
-    buf = in;
-    gst_buffer_set_size (buf, size + trailer);
-    if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE)) {
-      gst_buffer_set_size (buf, size);
-      return PROTECT_DROP;
-    }
-  } else {
-    buf = gst_buffer_new_allocate (NULL, size + trailer, NULL);
-    gst_buffer_copy_into (buf, in, GST_BUFFER_COPY_METADATA, 0, -1);
-    gst_buffer_map (buf, &map, GST_MAP_READWRITE);
-    gst_buffer_extract (in, 0, map.data, size);
-  }
+  if (G_UNLIKELY (!gst_pgsm_srtp_packet_map (&pkt, buf, size, size + trailer,
+              self->allocator)))
+    return PROTECT_DROP;
 
   len = size;
-  if (G_UNLIKELY (!gst_pgsm_srtp_read_ssrc (map.data, size, is_rtcp, &ssrc))) {
+  if (G_UNLIKELY (!gst_pgsm_srtp_read_ssrc (pkt.data, size, is_rtcp, &ssrc))) {
     ret = srtp_err_status_parse_err;
   } else if (is_rtcp) {
-    ret = srtp_protect_rtcp_mki (self->session, map.data, &len, self->use_mki,
+    ret = srtp_protect_rtcp_mki (self->session, pkt.data, &len, self->use_mki,
         0);
   } else {
-    ret = srtp_protect_mki (self->session, map.data, &len, self->use_mki, 0);
+    ret = srtp_protect_mki (self->session, pkt.data, &len, self->use_mki, 0);
   }
-  gst_buffer_unmap (buf, &map);
-
   if (G_UNLIKELY (ret != srtp_err_status_ok)) {
-    if (buf != in)
-      gst_buffer_unref (buf);
-    else
-      gst_buffer_set_size (buf, size);
+    gst_pgsm_srtp_packet_unmap (&pkt, size, FALSE);
     if (ret == srtp_err_status_key_expired) {
       *reason = g_strdup ("libsrtp2 reports the master key expired");
       return PROTECT_FATAL;
@@ -857,9 +841,7 @@ protect_unlocked (GstPgsmSrtpEnc * self, GstBuffer * in, GstBuffer ** out,
         gst_pgsm_srtp_status_to_string (ret));
     return PROTECT_DROP;
   }
-  gst_buffer_set_size (buf, len);
-  if (buf != in)
-    *out = buf;
+  gst_pgsm_srtp_packet_unmap (&pkt, len, TRUE);
 
   st = gst_pgsm_srtp_stats_table_get (&self->stats, ssrc);
   if (is_rtcp) {
@@ -922,16 +904,20 @@ maybe_push_caps (GstPgsmSrtpEnc * self, EncPads * pads, GstCaps * caps)
 static GstFlowReturn
 gst_pgsm_srtp_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
-  GstPgsmSrtpEnc *self = GST_PGSM_SRTP_ENC (parent);
+  /* the pad's parent is always our element: no checked cast per packet */
+  GstPgsmSrtpEnc *self = (GstPgsmSrtpEnc *) parent;
   EncPads *pads = gst_pad_get_element_private (pad);
-  GstBuffer *out = NULL;
   GstCaps *caps = NULL;
   gchar *reason = NULL;
   gboolean soft = FALSE;
   ProtectResult r;
 
+  if (G_UNLIKELY (!GST_PGSM_SRTP_BUFFER_IS_OURS (buf)))
+    buf = gst_buffer_make_writable (buf);
+
   GST_OBJECT_LOCK (self);
-  if (G_UNLIKELY (!ensure_session_unlocked (self, &reason))) {
+  if (G_UNLIKELY (!session_ready_unlocked (self) &&
+          !ensure_session_unlocked (self, &reason))) {
     GST_OBJECT_UNLOCK (self);
     gst_buffer_unref (buf);
     post_fatal (self, reason);
@@ -939,16 +925,13 @@ gst_pgsm_srtp_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   if (G_UNLIKELY (pads->caps_serial != self->key_serial))
     caps = make_src_caps_unlocked (self, pads);
-  r = protect_unlocked (self, buf, &out, pads->is_rtcp, &soft, &reason);
+  r = protect_unlocked (self, buf, pads->is_rtcp, &soft, &reason);
   GST_OBJECT_UNLOCK (self);
 
-  if (out) {
-    gst_buffer_unref (buf);
-    buf = out;
-  }
   if (G_UNLIKELY (soft))
     g_signal_emit (self, signals[SIGNAL_SOFT_LIMIT], 0);
-  maybe_push_caps (self, pads, caps);
+  if (G_UNLIKELY (caps != NULL))
+    maybe_push_caps (self, pads, caps);
   if (G_UNLIKELY (r != PROTECT_OK)) {
     gst_buffer_unref (buf);
     if (r == PROTECT_FATAL) {
@@ -962,23 +945,27 @@ gst_pgsm_srtp_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   return gst_pad_push (pads->srcpad, buf);
 }
 
-/* The whole list under one lock, in one pass */
+/* The whole list under one lock, in one pass, in place: each buffer keeps
+ * its place in the list (a shared one is first replaced by a writable
+ * copy); only dropped packets are removed. */
 static GstFlowReturn
 gst_pgsm_srtp_enc_chain_list (GstPad * pad, GstObject * parent,
     GstBufferList * list)
 {
-  GstPgsmSrtpEnc *self = GST_PGSM_SRTP_ENC (parent);
+  GstPgsmSrtpEnc *self = (GstPgsmSrtpEnc *) parent;
   EncPads *pads = gst_pad_get_element_private (pad);
   GstCaps *caps = NULL;
   gchar *reason = NULL;
   gboolean soft = FALSE;
   ProtectResult r = PROTECT_OK;
-  guint i;
+  guint i, n;
 
   list = gst_buffer_list_make_writable (list);
+  n = gst_buffer_list_length (list);
 
   GST_OBJECT_LOCK (self);
-  if (G_UNLIKELY (!ensure_session_unlocked (self, &reason))) {
+  if (G_UNLIKELY (!session_ready_unlocked (self) &&
+          !ensure_session_unlocked (self, &reason))) {
     GST_OBJECT_UNLOCK (self);
     gst_buffer_list_unref (list);
     post_fatal (self, reason);
@@ -986,29 +973,28 @@ gst_pgsm_srtp_enc_chain_list (GstPad * pad, GstObject * parent,
   }
   if (G_UNLIKELY (pads->caps_serial != self->key_serial))
     caps = make_src_caps_unlocked (self, pads);
-  for (i = 0; i < gst_buffer_list_length (list);) {
-    /* the list is ours: a buffer only it holds is protected in place */
-    GstBuffer *out = NULL;
+  for (i = 0; i < n;) {
+    GstBuffer *buf = gst_buffer_list_get (list, i);
 
-    r = protect_unlocked (self, gst_buffer_list_get (list, i), &out,
-        pads->is_rtcp, &soft, &reason);
-    if (G_LIKELY (r == PROTECT_OK && out == NULL)) {
+    /* the list is ours: a buffer only it holds is ours too */
+    if (G_UNLIKELY (!GST_PGSM_SRTP_BUFFER_IS_OURS (buf)))
+      buf = gst_buffer_list_get_writable (list, i);
+    r = protect_unlocked (self, buf, pads->is_rtcp, &soft, &reason);
+    if (G_LIKELY (r == PROTECT_OK)) {
       i++;
       continue;
     }
-    gst_buffer_list_remove (list, i, 1);
-    if (r == PROTECT_OK) {
-      gst_buffer_list_insert (list, i, out);
-      i++;
-    } else if (r == PROTECT_FATAL) {
+    if (r == PROTECT_FATAL)
       break;
-    }
+    gst_buffer_list_remove (list, i, 1);
+    n--;
   }
   GST_OBJECT_UNLOCK (self);
 
   if (G_UNLIKELY (soft))
     g_signal_emit (self, signals[SIGNAL_SOFT_LIMIT], 0);
-  maybe_push_caps (self, pads, caps);
+  if (G_UNLIKELY (caps != NULL))
+    maybe_push_caps (self, pads, caps);
   if (G_UNLIKELY (r == PROTECT_FATAL)) {
     gst_buffer_list_unref (list);
     GST_ELEMENT_ERROR (self, STREAM, ENCODE,
@@ -1016,7 +1002,7 @@ gst_pgsm_srtp_enc_chain_list (GstPad * pad, GstObject * parent,
     g_free (reason);
     return GST_FLOW_ERROR;
   }
-  if (gst_buffer_list_length (list) == 0) {
+  if (n == 0) {
     gst_buffer_list_unref (list);
     return GST_FLOW_OK;
   }
