@@ -15,6 +15,8 @@ PACKAGES=(
   # tests
   gnutls-bin python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gettext
   valgrind libclang-rt-14-dev clang
+  # a SIP registrar we did not write, behind TLS (tests/sipp)
+  sip-tester stunnel4
   # examples/gtk: pgsm-phone (GTK 3) and its test under Xvfb (xvfb-run needs
   # xauth); the lock icon comes from adwaita-icon-theme
   libgtk-3-dev xvfb xauth adwaita-icon-theme

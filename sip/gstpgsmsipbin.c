@@ -76,6 +76,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_pgsm_sip_bin_debug);
 #define DEFAULT_RTP_PORT_MAX 0
 #define DEFAULT_BOUND_PORT 0
 #define DEFAULT_MEDIA_TIMEOUT 30
+#define DEFAULT_REGISTRAR NULL
+#define DEFAULT_USERNAME NULL
+
+/* REGISTER: the expiry we ask for, and the pause before trying again after
+ * the registrar could not be reached */
+#define REGISTER_EXPIRES_S 600
+#define REGISTER_RETRY_S 5
 
 /* bounds of the network steps of call set-up */
 #define CONNECT_TIMEOUT_S 10
@@ -115,6 +122,9 @@ enum
   PROP_RTP_PORT_MIN,
   PROP_RTP_PORT_MAX,
   PROP_MEDIA_TIMEOUT,
+  PROP_REGISTRAR,
+  PROP_USERNAME,
+  PROP_PASSWORD,
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -145,6 +155,9 @@ typedef struct
   guint rtp_port_min;
   guint rtp_port_max;
   guint media_timeout;
+  gchar *registrar;
+  gchar *username;
+  gchar *password;              /* never logged; wiped when freed */
 } Settings;
 
 typedef struct _MediaWatch MediaWatch;
@@ -219,6 +232,8 @@ struct _GstPgsmSipBin
   Call *call;
   GThread *setup_thread;
   GCancellable *setup_cancel;   /* cancels its connect and handshake */
+  GThread *reg_thread;          /* the registrar's certificate check */
+  GCancellable *reg_cancel;
 };
 
 #define GST_TYPE_PGSM_SIP_BIN (gst_pgsm_sip_bin_get_type ())
@@ -305,6 +320,40 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
    */
   install_string_prop (gobject_class, PROP_LISTEN_URI, "listen-uri",
       "SIP bind URI (sips:address:port)", DEFAULT_LISTEN_URI);
+  /**
+   * GstPgsmSipBin:registrar:
+   *
+   * The registrar to REGISTER `local-uri` with (`sips:pbx.example.com`),
+   * from the READY state on. Its certificate is checked like a called
+   * server's before the REGISTER goes out; digest challenges are answered
+   * with `username` and `password`. NULL: no registration.
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_REGISTRAR, "registrar",
+      "SIP registrar URI (sips:); NULL = do not register", DEFAULT_REGISTRAR);
+  /**
+   * GstPgsmSipBin:username:
+   *
+   * The user name for digest authentication (RFC 3261 22).
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_USERNAME, "username",
+      "User name for digest authentication", DEFAULT_USERNAME);
+  /**
+   * GstPgsmSipBin:password:
+   *
+   * The password for digest authentication. Write-only; never logged;
+   * wiped from memory when replaced or freed.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_PASSWORD,
+      g_param_spec_string ("password", "Password",
+          "Password for digest authentication (write-only)", NULL,
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   /**
    * GstPgsmSipBin:bound-port:
    *
@@ -658,6 +707,11 @@ settings_clear (Settings * s)
   g_free (s->key_file);
   g_free (s->srtp_suites);
   g_free (s->codecs);
+  g_free (s->registrar);
+  g_free (s->username);
+  if (s->password != NULL)
+    memset (s->password, 0, strlen (s->password));
+  g_free (s->password);
   memset (s, 0, sizeof (*s));
 }
 
@@ -674,6 +728,9 @@ settings_copy_locked (GstPgsmSipBin * self, Settings * s)
   s->key_file = g_strdup (self->props.key_file);
   s->srtp_suites = g_strdup (self->props.srtp_suites);
   s->codecs = g_strdup (self->props.codecs);
+  s->registrar = g_strdup (self->props.registrar);
+  s->username = g_strdup (self->props.username);
+  s->password = g_strdup (self->props.password);
 }
 
 static void
@@ -746,6 +803,17 @@ gst_pgsm_sip_bin_set_property (GObject * object, guint prop_id,
     case PROP_LISTEN_URI:
       set_string (&self->props.listen_uri, value);
       break;
+    case PROP_REGISTRAR:
+      set_string (&self->props.registrar, value);
+      break;
+    case PROP_USERNAME:
+      set_string (&self->props.username, value);
+      break;
+    case PROP_PASSWORD:
+      if (self->props.password != NULL)
+        memset (self->props.password, 0, strlen (self->props.password));
+      set_string (&self->props.password, value);
+      break;
     case PROP_REMOTE_URI:
       set_string (&self->remote_uri, value);
       break;
@@ -811,6 +879,12 @@ gst_pgsm_sip_bin_get_property (GObject * object, guint prop_id,
       break;
     case PROP_LISTEN_URI:
       g_value_set_string (value, self->props.listen_uri);
+      break;
+    case PROP_REGISTRAR:
+      g_value_set_string (value, self->props.registrar);
+      break;
+    case PROP_USERNAME:
+      g_value_set_string (value, self->props.username);
       break;
     case PROP_BOUND_PORT:
       g_value_set_uint (value, self->bound_port);
@@ -1711,9 +1785,21 @@ verify_settings_from (const Settings * st, PgsmTlsVerifySettings * vs)
 
 /* Handshake with the server and verify it, then close: no SIP byte is sent
  * on this connection. Posts the certificate ERROR on failure. */
-static gboolean
-precheck_server (GstPgsmSipBin * self, Call * call, const Settings * st,
-    GCancellable * cancellable)
+typedef enum
+{
+  PRECHECK_OK,
+  PRECHECK_REFUSED,             /* not trusted, or a local failure: posted */
+  PRECHECK_UNREACHABLE,         /* no TCP connection (or cancelled) */
+} PrecheckResult;
+
+/* Connects to @host:@port, runs the TLS handshake and our verifier with the
+ * SIP identity rules, and says goodbye: nothing of SIP is sent. The
+ * certificate ERROR is posted on a refusal; a server that cannot be reached
+ * gets an ERROR, or a WARNING when @soft (the caller tries again). */
+static PrecheckResult
+precheck_server (GstPgsmSipBin * self, const gchar * host, guint port,
+    const Settings * st, GCancellable * cancellable, gboolean soft,
+    gchar ** peer_sha256, gchar ** tls_description)
 {
   PgsmTlsVerifySettings vs;
   gnutls_certificate_credentials_t creds = NULL;
@@ -1725,7 +1811,7 @@ precheck_server (GstPgsmSipBin * self, Call * call, const Settings * st,
   GSocket *sock;
   GError *err = NULL;
   gint64 deadline;
-  gboolean ok = FALSE;
+  PrecheckResult ok = PRECHECK_REFUSED;
   int ret;
 
   verify_settings_from (st, &vs);
@@ -1740,19 +1826,26 @@ precheck_server (GstPgsmSipBin * self, Call * call, const Settings * st,
   g_socket_client_set_timeout (client, CONNECT_TIMEOUT_S);
   /* straight to the server: a SIP/TLS check never goes through a proxy */
   g_socket_client_set_enable_proxy (client, FALSE);
-  addr = g_network_address_new (call->host, call->port);
+  addr = g_network_address_new (host, port);
   conn = g_socket_client_connect (client, addr, cancellable, &err);
   if (conn == NULL) {
     /* cancellation (the bin is stopping) is not an error */
-    if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ok = PRECHECK_UNREACHABLE;
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      goto out;
+    if (soft)
+      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
+          ("Could not connect to the SIP server."), ("%s:%u: %s", host,
+              port, err->message));
+    else
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-          ("Could not connect to the SIP server."), ("%s:%u: %s", call->host,
-              call->port, err->message));
+          ("Could not connect to the SIP server."), ("%s:%u: %s", host,
+              port, err->message));
     goto out;
   }
   sock = g_socket_connection_get_socket (conn);
   gnutls_init (&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
-  if (!pgsm_tls_session_setup_client (session, creds, call->host, &err)) {
+  if (!pgsm_tls_session_setup_client (session, creds, host, &err)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("Could not set up TLS."), ("%s", err->message));
     goto out;
@@ -1769,32 +1862,33 @@ precheck_server (GstPgsmSipBin * self, Call * call, const Settings * st,
     if (!g_cancellable_is_cancelled (cancellable))
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
           ("The SIP server did not complete the TLS handshake."),
-          ("%s:%u: no handshake within %d ms", call->host, call->port,
+          ("%s:%u: no handshake within %d ms", host, port,
               HANDSHAKE_TIMEOUT_MS));
     goto out;
   }
   if (ret < 0)
     verdict = pgsm_tls_verdict_new_for_session_error (session, ret);
   else
-    verdict = pgsm_tls_verify_session (session, creds, &vs, call->host);
+    verdict = pgsm_tls_verify_session (session, creds, &vs, host);
   if (verdict == NULL || verdict->flags != 0) {
     if (verdict != NULL)
-      pgsm_tls_verdict_post_error (verdict, GST_ELEMENT (self), call->host,
-          call->port);
+      pgsm_tls_verdict_post_error (verdict, GST_ELEMENT (self), host,
+          port);
     else
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE, (NULL),
-          ("no verdict for %s:%u", call->host, call->port));
+          ("no verdict for %s:%u", host, port));
     goto out;
   }
-  call->peer_sha256 = g_strdup (verdict->peer_sha256);
-  {
+  if (peer_sha256 != NULL)
+    *peer_sha256 = g_strdup (verdict->peer_sha256);
+  if (tls_description != NULL) {
     char *desc = gnutls_session_get_desc (session);
 
-    call->tls_description = g_strdup (desc);
+    *tls_description = g_strdup (desc);
     gnutls_free (desc);
   }
   gnutls_bye (session, GNUTLS_SHUT_WR);
-  ok = TRUE;
+  ok = PRECHECK_OK;
 
 out:
   g_clear_pointer (&verdict, pgsm_tls_verdict_free);
@@ -1866,7 +1960,8 @@ setup_thread_func (gpointer data)
         ("%s is not a sips: URI; SDES keys must travel over TLS "
             "(allow-insecure-signaling is false)", call->remote_uri));
   } else if (tls) {
-    ok = precheck_server (self, call, &st, cancellable);
+    ok = precheck_server (self, call->host, call->port, &st, cancellable,
+        FALSE, &call->peer_sha256, &call->tls_description) == PRECHECK_OK;
   }
   if (ok)
     ok = call_prepare (self, call, &st, call->host);
@@ -2488,6 +2583,141 @@ gst_pgsm_sip_bin_hangup (GstPgsmSipBin * self, const gchar * call_id)
   return ret;
 }
 
+/* ---- registration ------------------------------------------------------ */
+
+/* Waits @seconds or until @cancellable is cancelled; FALSE when cancelled */
+static gboolean
+sleep_cancellable (guint seconds, GCancellable * cancellable)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end) {
+    if (g_cancellable_is_cancelled (cancellable))
+      return FALSE;
+    g_usleep (50 * 1000);
+  }
+  return !g_cancellable_is_cancelled (cancellable);
+}
+
+/* The registrar's certificate check (blocking, so in a thread of its own),
+ * then the REGISTER through Sofia, which refreshes it. A registrar that
+ * cannot be reached is tried again every REGISTER_RETRY_S seconds. */
+static gpointer
+register_thread_func (gpointer data)
+{
+  GstPgsmSipBin *self = data;
+  GCancellable *cancellable;
+  Settings st;
+  gboolean tls = FALSE;
+  gchar *host = NULL;
+  guint port = 0;
+
+  settings_snapshot (self, &st);
+  g_mutex_lock (&self->call_lock);
+  cancellable = g_object_ref (self->reg_cancel);
+  g_mutex_unlock (&self->call_lock);
+
+  if (!parse_sip_uri (st.registrar, FALSE, &tls, &host, &port)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid registrar URI."),
+        ("registrar '%s'", st.registrar));
+    goto done;
+  }
+  if (!tls && !st.allow_insecure) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Refusing to register over insecure signalling."),
+        ("%s is not a sips: URI (allow-insecure-signaling is false)",
+            st.registrar));
+    goto done;
+  }
+  if (st.local_uri == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Registration needs our address (local-uri)."),
+        ("registrar set without local-uri"));
+    goto done;
+  }
+  post_call (self, "registering", NULL, "registrar", G_TYPE_STRING,
+      st.registrar, NULL);
+  for (;;) {
+    PrecheckResult r = PRECHECK_OK;
+
+    if (tls)
+      r = precheck_server (self, host, port, &st, cancellable, TRUE, NULL,
+          NULL);
+    if (r == PRECHECK_OK) {
+      g_mutex_lock (&self->call_lock);
+      if (self->sofia != NULL && !g_cancellable_is_cancelled (cancellable))
+        gst_pgsm_sofia_register (self->sofia, st.registrar, st.local_uri,
+            st.username, st.password, REGISTER_EXPIRES_S, REGISTER_RETRY_S);
+      g_mutex_unlock (&self->call_lock);
+      break;
+    }
+    /* refused: the certificate ERROR is posted, no REGISTER goes out */
+    if (r == PRECHECK_REFUSED
+        || !sleep_cancellable (REGISTER_RETRY_S, cancellable))
+      break;
+  }
+
+done:
+  g_free (host);
+  settings_clear (&st);
+  g_object_unref (cancellable);
+  return NULL;
+}
+
+/* The outcome of a REGISTER (in the Sofia thread) */
+static void
+on_registration (GstPgsmSofia * sofia, guint status, const gchar * phrase,
+    guint expires, GstPgsmSipBin * self)
+{
+  if (status < 300) {
+    post_call (self, "registered", NULL, "status", G_TYPE_UINT, status,
+        "reason", G_TYPE_STRING, phrase, "expires", G_TYPE_UINT, expires,
+        NULL);
+  } else if (status == 401 || status == 403 || status == 407) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+        ("The SIP registrar refused our credentials."),
+        ("REGISTER: %u %s", status, phrase));
+    post_call (self, "failed", NULL, "status", G_TYPE_UINT, status,
+        "reason", G_TYPE_STRING, phrase, NULL);
+  } else {
+    /* down, unreachable, overloaded: Sofia tries again */
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
+        ("Could not register with the SIP registrar; trying again."),
+        ("REGISTER: %u %s; again in %d s", status, phrase, REGISTER_RETRY_S));
+    post_call (self, "registering", NULL, "status", G_TYPE_UINT, status,
+        "reason", G_TYPE_STRING, phrase, NULL);
+  }
+}
+
+static void
+register_start (GstPgsmSipBin * self, const Settings * st)
+{
+  if (st->registrar == NULL)
+    return;
+  g_mutex_lock (&self->call_lock);
+  self->reg_cancel = g_cancellable_new ();
+  self->reg_thread = g_thread_new ("pgsmsip-register", register_thread_func,
+      self);
+  g_mutex_unlock (&self->call_lock);
+}
+
+static void
+register_stop (GstPgsmSipBin * self)
+{
+  GThread *thread;
+  GCancellable *cancellable;
+
+  g_mutex_lock (&self->call_lock);
+  thread = g_steal_pointer (&self->reg_thread);
+  cancellable = g_steal_pointer (&self->reg_cancel);
+  g_mutex_unlock (&self->call_lock);
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+  if (thread != NULL)
+    g_thread_join (thread);
+  g_clear_object (&cancellable);
+}
+
 /* ---- start and stop ---------------------------------------------------- */
 
 static gboolean
@@ -2639,6 +2869,8 @@ start (GstPgsmSipBin * self)
   g_signal_connect (sofia, "established", G_CALLBACK (on_established), self);
   g_signal_connect (sofia, "ended", G_CALLBACK (on_ended), self);
   g_signal_connect (sofia, "reinvite", G_CALLBACK (on_reinvite), self);
+  g_signal_connect (sofia, "registration", G_CALLBACK (on_registration),
+      self);
 
   GST_OBJECT_LOCK (self);
   self->bound_port = gst_pgsm_sofia_get_bound_port (sofia);
@@ -2649,6 +2881,7 @@ start (GstPgsmSipBin * self)
   self->sofia = sofia;
   self->cert_dir = dir;
   g_mutex_unlock (&self->call_lock);
+  register_start (self, &st);
 
 out:
   g_clear_error (&err);
@@ -2694,6 +2927,7 @@ stop (GstPgsmSipBin * self)
   gchar *dir;
 
   stop_calls (self);
+  register_stop (self);
 
   g_mutex_lock (&self->call_lock);
   sofia = g_steal_pointer (&self->sofia);

@@ -69,6 +69,7 @@ enum
   SIGNAL_ESTABLISHED,
   SIGNAL_ENDED,
   SIGNAL_REINVITE,
+  SIGNAL_REGISTRATION,
   LAST_SIGNAL
 };
 
@@ -116,6 +117,19 @@ struct _GstPgsmSofia
   GSource *source;
   nua_t *nua;
   GHashTable *calls;            /* call-id -> SofiaCall */
+
+  /* registration, owned by the Sofia thread */
+  nua_handle_t *reg_nh;
+  gchar *reg_registrar;
+  gchar *reg_aor;
+  gchar *reg_username;
+  gchar *reg_password;          /* wiped when freed */
+  guint reg_expires;
+  guint reg_retry_s;
+  guint reg_auth_tries;         /* challenges answered since the last 2xx */
+  gchar reg_expires_str[16];
+  gboolean reg_ok;              /* the last REGISTER got a 2xx */
+  GSource *reg_retry;
 };
 
 G_DEFINE_TYPE (GstPgsmSofia, gst_pgsm_sofia, G_TYPE_OBJECT);
@@ -189,6 +203,12 @@ gst_pgsm_sofia_class_init (GstPgsmSofiaClass * klass)
   /* reinvite (call-id, sdp): the peer sent a re-INVITE in an established
    * dialog (hold, resume, rekey); sdp is NULL when it has no body. Answer
    * with gst_pgsm_sofia_respond(), whichever side placed the call */
+  /* registration (status, phrase, expires): the final outcome of a
+   * REGISTER, after digest challenges were answered; 2xx = registered.
+   * After a failure the agent registers again every reg_retry_s seconds */
+  signals[SIGNAL_REGISTRATION] = g_signal_new ("registration",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_UINT);
   signals[SIGNAL_REINVITE] = g_signal_new ("reinvite",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
@@ -346,6 +366,103 @@ on_i_state (GstPgsmSofia * self, int status, const char *phrase,
 }
 
 static void
+wipe_free (gchar * secret)
+{
+  if (secret != NULL)
+    memset (secret, 0, strlen (secret));
+  g_free (secret);
+}
+
+static void reg_send (GstPgsmSofia * self);
+
+static gboolean
+reg_retry_cb (gpointer data)
+{
+  GstPgsmSofia *self = data;
+
+  g_clear_pointer (&self->reg_retry, g_source_unref);
+  if (self->nua != NULL && self->reg_nh != NULL)
+    reg_send (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reg_schedule_retry (GstPgsmSofia * self)
+{
+  if (self->reg_retry != NULL || self->reg_retry_s == 0)
+    return;
+  self->reg_retry = g_timeout_source_new_seconds (self->reg_retry_s);
+  g_source_set_callback (self->reg_retry, reg_retry_cb, self, NULL);
+  g_source_attach (self->reg_retry, self->context);
+}
+
+static void
+reg_cancel_retry (GstPgsmSofia * self)
+{
+  if (self->reg_retry != NULL) {
+    g_source_destroy (self->reg_retry);
+    g_clear_pointer (&self->reg_retry, g_source_unref);
+  }
+}
+
+/* Answers a digest challenge (RFC 3261 22) with our credentials, at most
+ * twice in a row: a third challenge means they are wrong */
+static gboolean
+reg_authenticate (GstPgsmSofia * self, const sip_t * sip)
+{
+  const msg_auth_t *au = NULL;
+  const char *realm;
+  gchar *cred;
+
+  if (sip != NULL)
+    au = sip->sip_www_authenticate ? sip->sip_www_authenticate :
+        sip->sip_proxy_authenticate;
+  if (au == NULL || au->au_scheme == NULL || self->reg_username == NULL
+      || self->reg_password == NULL || self->reg_auth_tries >= 2)
+    return FALSE;
+  realm = msg_params_find (au->au_params, "realm=");
+  if (realm == NULL)
+    return FALSE;
+  self->reg_auth_tries++;
+  /* nua's format: scheme:"realm":user:password (the realm as quoted) */
+  cred = g_strdup_printf ("%s:%s:%s:%s", au->au_scheme, realm,
+      self->reg_username, self->reg_password);
+  nua_authenticate (self->reg_nh, NUTAG_AUTH (cred), TAG_END ());
+  wipe_free (cred);
+  return TRUE;
+}
+
+static void
+on_r_register (GstPgsmSofia * self, nua_handle_t * nh, int status,
+    const char *phrase, const sip_t * sip)
+{
+  guint expires = 0;
+
+  if (nh != self->reg_nh || status < 200)
+    return;
+  if ((status == 401 || status == 407) && reg_authenticate (self, sip))
+    return;
+  if (status < 300) {
+    self->reg_auth_tries = 0;
+    self->reg_ok = TRUE;
+    if (sip != NULL && sip->sip_contact != NULL
+        && sip->sip_contact->m_expires != NULL)
+      expires = (guint) g_ascii_strtoull (sip->sip_contact->m_expires, NULL,
+          10);
+    else if (sip != NULL && sip->sip_expires != NULL)
+      expires = sip->sip_expires->ex_delta;
+  } else {
+    self->reg_ok = FALSE;
+    /* a wrong password stays wrong; a registrar that is down comes back */
+    if (status != 401 && status != 403 && status != 407)
+      reg_schedule_retry (self);
+  }
+  GST_INFO ("REGISTER: %03d %s", status, phrase);
+  g_signal_emit (self, signals[SIGNAL_REGISTRATION], 0, (guint) status,
+      phrase ? phrase : "", expires);
+}
+
+static void
 event_cb (nua_event_t event, int status, char const *phrase, nua_t * nua,
     GstPgsmSofia * self, nua_handle_t * nh, SofiaCall * call,
     sip_t const *sip, tagi_t tags[])
@@ -364,6 +481,9 @@ event_cb (nua_event_t event, int status, char const *phrase, nua_t * nua,
       break;
     case nua_r_get_params:
       on_r_get_params (self, tags);
+      break;
+    case nua_r_register:
+      on_r_register (self, nh, status, phrase, sip);
       break;
     case nua_i_invite:
       on_i_invite (self, nh, call, sip);
@@ -506,6 +626,14 @@ static void
 stack_stop (GstPgsmSofia * self)
 {
   g_clear_pointer (&self->calls, g_hash_table_unref);
+  reg_cancel_retry (self);
+  if (self->reg_nh != NULL)
+    nua_handle_destroy (self->reg_nh);
+  self->reg_nh = NULL;
+  g_clear_pointer (&self->reg_registrar, g_free);
+  g_clear_pointer (&self->reg_aor, g_free);
+  g_clear_pointer (&self->reg_username, g_free);
+  g_clear_pointer (&self->reg_password, wipe_free);
   if (self->nua != NULL)
     nua_destroy (self->nua);
   self->nua = NULL;
@@ -606,6 +734,7 @@ typedef enum
   OP_RESPOND,
   OP_REINVITE,
   OP_HANGUP,
+  OP_REGISTER,
   OP_SHUTDOWN,
 } OpKind;
 
@@ -617,6 +746,10 @@ typedef struct
   gchar *uri;
   gchar *sdp;
   guint status;
+  gchar *username;
+  gchar *password;
+  guint expires;
+  guint retry_s;
 } Op;
 
 static void
@@ -628,6 +761,8 @@ op_free (Op * op)
   if (op->sdp != NULL)
     memset (op->sdp, 0, strlen (op->sdp));
   g_free (op->sdp);
+  g_free (op->username);
+  wipe_free (op->password);
   g_free (op);
 }
 
@@ -690,6 +825,42 @@ do_reinvite (GstPgsmSofia * self, Op * op)
       SIPTAG_PAYLOAD_STR (op->sdp), TAG_END ());
 }
 
+/* REGISTER (again, after a failure): the handle keeps the refreshes */
+static void
+reg_send (GstPgsmSofia * self)
+{
+  self->reg_auth_tries = 0;
+  nua_register (self->reg_nh,
+      NUTAG_REGISTRAR (URL_STRING_MAKE (self->reg_registrar)),
+      TAG_IF (self->reg_expires > 0, SIPTAG_EXPIRES_STR (self->reg_expires_str)),
+      /* no OPTIONS keep-alives nor contact validation (RFC 5626 outbound):
+       * a TLS connection of ours is kept by the refreshes */
+      NUTAG_OUTBOUND ("no-options-keepalive no-validate"), TAG_END ());
+}
+
+static void
+do_register (GstPgsmSofia * self, Op * op)
+{
+  if (self->reg_nh != NULL)
+    return;
+  self->reg_registrar = g_strdup (op->uri);
+  self->reg_aor = g_strdup (op->call_id);
+  self->reg_username = g_strdup (op->username);
+  self->reg_password = g_strdup (op->password);
+  self->reg_expires = op->expires;
+  g_snprintf (self->reg_expires_str, sizeof (self->reg_expires_str), "%u",
+      op->expires);
+  self->reg_retry_s = op->retry_s;
+  self->reg_nh = nua_handle (self->nua, NULL, SIPTAG_TO_STR (self->reg_aor),
+      SIPTAG_FROM_STR (self->reg_aor), TAG_END ());
+  if (self->reg_nh == NULL) {
+    g_signal_emit (self, signals[SIGNAL_REGISTRATION], 0, 500u,
+        "could not create a SIP handle", 0u);
+    return;
+  }
+  reg_send (self);
+}
+
 static void
 do_hangup (GstPgsmSofia * self, Op * op)
 {
@@ -728,7 +899,12 @@ op_dispatch_cb (gpointer data)
     case OP_HANGUP:
       do_hangup (self, op);
       break;
+    case OP_REGISTER:
+      do_register (self, op);
+      break;
     case OP_SHUTDOWN:
+      /* nua_shutdown un-REGISTERs what is registered */
+      reg_cancel_retry (self);
       nua_shutdown (self->nua);
       break;
   }
@@ -780,6 +956,23 @@ gst_pgsm_sofia_reinvite (GstPgsmSofia * self, const gchar * call_id,
   op->kind = OP_REINVITE;
   op->call_id = g_strdup (call_id);
   op->sdp = g_strdup (sdp);
+  op_push (self, op);
+}
+
+void
+gst_pgsm_sofia_register (GstPgsmSofia * self, const gchar * registrar,
+    const gchar * aor, const gchar * username, const gchar * password,
+    guint expires, guint retry_s)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_REGISTER;
+  op->uri = g_strdup (registrar);
+  op->call_id = g_strdup (aor);
+  op->username = g_strdup (username);
+  op->password = g_strdup (password);
+  op->expires = expires;
+  op->retry_s = retry_s;
   op_push (self, op);
 }
 

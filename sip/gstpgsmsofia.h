@@ -53,6 +53,15 @@ void gst_pgsm_sofia_reinvite (GstPgsmSofia * self, const gchar * call_id,
 
 void gst_pgsm_sofia_hangup (GstPgsmSofia * self, const gchar * call_id);
 
+/* Registers @aor with @registrar (REGISTER, refreshed by nua before it
+ * expires), answering digest challenges with @username/@password (copied,
+ * wiped when freed). The outcome comes as `registration`; after a failure
+ * other than a refusal of the credentials it registers again every
+ * @retry_s seconds (0: never). Once per agent. */
+void gst_pgsm_sofia_register (GstPgsmSofia * self, const gchar * registrar,
+    const gchar * aor, const gchar * username, const gchar * password,
+    guint expires, guint retry_s);
+
 void gst_pgsm_sofia_shutdown (GstPgsmSofia * self);
 
 gchar *gst_pgsm_sofia_new_call_id (void);

@@ -247,6 +247,18 @@ make_ca (PkiPriv * priv, Ca * ca, const gchar * dn, Ca * issuer, gint path_len)
 }
 
 PgsmTestPki *
+pgsm_test_pki_new_tmp (const gchar * prefix)
+{
+  gchar *tmpl = g_strdup_printf ("%s-XXXXXX", prefix);
+  gchar *dir = g_dir_make_tmp (tmpl, NULL);
+  PgsmTestPki *pki = dir ? pgsm_test_pki_new (dir) : NULL;
+
+  g_free (dir);
+  g_free (tmpl);
+  return pki;
+}
+
+PgsmTestPki *
 pgsm_test_pki_new (const gchar * dir)
 {
   PgsmTestPki *pki = g_new0 (PgsmTestPki, 1);

@@ -141,6 +141,10 @@ typedef struct
  * exist, e.g. from g_dir_make_tmp()). Aborts the test on failure. */
 PgsmTestPki *pgsm_test_pki_new (const gchar * dir);
 
+/* The same in a new temporary directory named @prefix-XXXXXX, removed by
+ * pgsm_test_pki_free(); NULL when it cannot be made */
+PgsmTestPki *pgsm_test_pki_new_tmp (const gchar * prefix);
+
 /* Removes every file it wrote and every other .pem, .crt and .key file of
  * @dir (certificates issued in forked test processes, which the parent's
  * PKI does not know), then @dir itself if it is empty. */

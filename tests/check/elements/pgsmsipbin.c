@@ -28,7 +28,6 @@
 /* bound of every wait for a message */
 #define WAIT_S 20
 
-static gchar *pki_dir;
 static PgsmTestPki *pki;
 
 typedef struct
@@ -44,17 +43,14 @@ typedef struct
 static void
 pki_setup (void)
 {
-  pki_dir = g_dir_make_tmp ("pgsm-sip-pki-XXXXXX", NULL);
-  fail_unless (pki_dir != NULL);
-  pki = pgsm_test_pki_new (pki_dir);
+  pki = pgsm_test_pki_new_tmp ("pgsm-sip-pki");
+  fail_unless (pki != NULL);
 }
 
 static void
 pki_teardown (void)
 {
-  pgsm_test_pki_free (pki);
-  pki = NULL;
-  g_clear_pointer (&pki_dir, g_free);
+  g_clear_pointer (&pki, pgsm_test_pki_free);
 }
 
 static GstFlowReturn
