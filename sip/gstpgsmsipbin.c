@@ -76,6 +76,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_pgsm_sip_bin_debug);
 #define DEFAULT_RTP_PORT_MAX 0
 #define DEFAULT_BOUND_PORT 0
 #define DEFAULT_MEDIA_TIMEOUT 30
+/* how often the media watch looks: a vanished peer is noticed between
+ * media-timeout and media-timeout + this */
+#define MEDIA_WATCH_PERIOD_MS 250
 #define DEFAULT_REGISTRAR NULL
 #define DEFAULT_USERNAME NULL
 
@@ -1447,7 +1450,7 @@ struct _MediaWatch
   gchar *call_id;
   guint timeout_s;
   gint64 start_us;
-  gint last_rx_s;               /* atomic: seconds from start_us */
+  gint last_rx_ms;              /* atomic: milliseconds from start_us */
   GstClock *clock;
   GstClockID id;
 };
@@ -1471,18 +1474,18 @@ media_watch_release (MediaWatch * w)
 static gint
 media_watch_now (MediaWatch * w)
 {
-  return (gint) ((g_get_monotonic_time () - w->start_us) / G_USEC_PER_SEC);
+  return (gint) ((g_get_monotonic_time () - w->start_us) / 1000);
 }
 
 /* authenticated SRTP out of pgsmsrtpdec */
 static GstPadProbeReturn
 media_watch_probe (GstPad * pad, GstPadProbeInfo * info, MediaWatch * w)
 {
-  g_atomic_int_set (&w->last_rx_s, media_watch_now (w));
+  g_atomic_int_set (&w->last_rx_ms, media_watch_now (w));
   return GST_PAD_PROBE_OK;
 }
 
-/* Once a second, on the system clock's thread */
+/* Every MEDIA_WATCH_PERIOD_MS, on the system clock's thread */
 static gboolean
 media_watch_cb (GstClock * clock, GstClockTime time, GstClockID id,
     MediaWatch * w)
@@ -1491,7 +1494,7 @@ media_watch_cb (GstClock * clock, GstClockTime time, GstClockID id,
   gint now = media_watch_now (w);
   Call *call;
 
-  if (now - g_atomic_int_get (&w->last_rx_s) < (gint) w->timeout_s)
+  if (now - g_atomic_int_get (&w->last_rx_ms) < (gint) w->timeout_s * 1000)
     return TRUE;
 
   g_mutex_lock (&self->call_lock);
@@ -1500,7 +1503,7 @@ media_watch_cb (GstClock * clock, GstClockTime time, GstClockID id,
     /* gone meanwhile */
   } else if (!direction_receives (call->decision->direction)) {
     /* on hold: the other side is asked not to send */
-    g_atomic_int_set (&w->last_rx_s, now);
+    g_atomic_int_set (&w->last_rx_ms, now);
   } else {
     gchar *reason = g_strdup_printf ("no media from the other side for %u s",
         w->timeout_s);
@@ -1544,7 +1547,8 @@ media_watch_start (GstPgsmSipBin * self, Call * call)
       g_atomic_rc_box_acquire (w), (GDestroyNotify) media_watch_release);
   gst_object_unref (pad);
   w->id = gst_clock_new_periodic_id (w->clock,
-      gst_clock_get_time (w->clock) + GST_SECOND, GST_SECOND);
+      gst_clock_get_time (w->clock) + MEDIA_WATCH_PERIOD_MS * GST_MSECOND,
+      MEDIA_WATCH_PERIOD_MS * GST_MSECOND);
   gst_clock_id_wait_async (w->id, (GstClockCallback) media_watch_cb,
       g_atomic_rc_box_acquire (w), (GDestroyNotify) media_watch_release);
   call->watch = w;
