@@ -2860,6 +2860,8 @@ start (GstPgsmSipBin * self)
   config.certificate_dir = dir;
   config.local_uri = st.local_uri;
   config.verify_outgoing = TRUE;
+  config.username = st.username;
+  config.password = st.password;
   sofia = gst_pgsm_sofia_new (&config, &err);
   if (sofia == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,

@@ -83,6 +83,7 @@ typedef struct _SofiaCall
   gboolean ended;
   gboolean reinvite_pending;    /* a re-INVITE from the peer awaits our
                                  * final response */
+  guint auth_tries;             /* challenges to our INVITE answered */
   gchar *flow;                  /* incoming over TLS: the caller's source
                                  * address, to send our requests back on the
                                  * connection it opened */
@@ -98,6 +99,8 @@ struct _GstPgsmSofia
   gchar *local_uri;
   gboolean verify_outgoing;
   guint sip_t1_ms;
+  gchar *username;              /* digest credentials; password wiped */
+  gchar *password;
 
   GMainContext *context;
   GMainLoop *loop;
@@ -141,6 +144,43 @@ static void on_r_get_params (GstPgsmSofia * self, tagi_t tags[]);
 G_LOCK_DEFINE_STATIC (su_global);
 
 static void
+wipe_free (gchar * secret)
+{
+  if (secret != NULL)
+    memset (secret, 0, strlen (secret));
+  g_free (secret);
+}
+
+/* Answers a digest challenge (RFC 3261 22) of a 401/407 to a request of
+ * @nh with @username/@password, at most twice in a row (*@tries): a third
+ * challenge means they are wrong */
+static gboolean
+answer_challenge (nua_handle_t * nh, const sip_t * sip,
+    const gchar * username, const gchar * password, guint * tries)
+{
+  const msg_auth_t *au = NULL;
+  const char *realm;
+  gchar *cred;
+
+  if (sip != NULL)
+    au = sip->sip_www_authenticate ? sip->sip_www_authenticate :
+        sip->sip_proxy_authenticate;
+  if (au == NULL || au->au_scheme == NULL || username == NULL
+      || password == NULL || *tries >= 2)
+    return FALSE;
+  realm = msg_params_find (au->au_params, "realm=");
+  if (realm == NULL)
+    return FALSE;
+  (*tries)++;
+  /* nua's format: scheme:"realm":user:password (the realm as quoted) */
+  cred = g_strdup_printf ("%s:%s:%s:%s", au->au_scheme, realm, username,
+      password);
+  nua_authenticate (nh, NUTAG_AUTH (cred), TAG_END ());
+  wipe_free (cred);
+  return TRUE;
+}
+
+static void
 call_free (SofiaCall * call)
 {
   if (call->nh != NULL) {
@@ -162,6 +202,8 @@ gst_pgsm_sofia_finalize (GObject * object)
   g_free (self->bind_url);
   g_free (self->certificate_dir);
   g_free (self->local_uri);
+  g_free (self->username);
+  wipe_free (self->password);
   g_clear_error (&self->start_error);
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);
@@ -340,6 +382,11 @@ on_r_invite (GstPgsmSofia * self, int status, const char *phrase,
 {
   if (call == NULL)
     return;
+  /* a PBX that wants to know who calls: our credentials, then the INVITE
+   * again (nua resends it with the same body) */
+  if ((status == 401 || status == 407) && answer_challenge (call->nh, sip,
+          self->username, self->password, &call->auth_tries))
+    return;
   if (status < 200) {
     g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, call->call_id,
         (guint) status, phrase);
@@ -363,14 +410,6 @@ on_i_state (GstPgsmSofia * self, int status, const char *phrase,
     g_signal_emit (self, signals[SIGNAL_ESTABLISHED], 0, call->call_id);
   else if (state == nua_callstate_terminated)
     end_call (self, call, status, phrase);
-}
-
-static void
-wipe_free (gchar * secret)
-{
-  if (secret != NULL)
-    memset (secret, 0, strlen (secret));
-  g_free (secret);
 }
 
 static void reg_send (GstPgsmSofia * self);
@@ -405,33 +444,6 @@ reg_cancel_retry (GstPgsmSofia * self)
   }
 }
 
-/* Answers a digest challenge (RFC 3261 22) with our credentials, at most
- * twice in a row: a third challenge means they are wrong */
-static gboolean
-reg_authenticate (GstPgsmSofia * self, const sip_t * sip)
-{
-  const msg_auth_t *au = NULL;
-  const char *realm;
-  gchar *cred;
-
-  if (sip != NULL)
-    au = sip->sip_www_authenticate ? sip->sip_www_authenticate :
-        sip->sip_proxy_authenticate;
-  if (au == NULL || au->au_scheme == NULL || self->reg_username == NULL
-      || self->reg_password == NULL || self->reg_auth_tries >= 2)
-    return FALSE;
-  realm = msg_params_find (au->au_params, "realm=");
-  if (realm == NULL)
-    return FALSE;
-  self->reg_auth_tries++;
-  /* nua's format: scheme:"realm":user:password (the realm as quoted) */
-  cred = g_strdup_printf ("%s:%s:%s:%s", au->au_scheme, realm,
-      self->reg_username, self->reg_password);
-  nua_authenticate (self->reg_nh, NUTAG_AUTH (cred), TAG_END ());
-  wipe_free (cred);
-  return TRUE;
-}
-
 static void
 on_r_register (GstPgsmSofia * self, nua_handle_t * nh, int status,
     const char *phrase, const sip_t * sip)
@@ -440,7 +452,8 @@ on_r_register (GstPgsmSofia * self, nua_handle_t * nh, int status,
 
   if (nh != self->reg_nh || status < 200)
     return;
-  if ((status == 401 || status == 407) && reg_authenticate (self, sip))
+  if ((status == 401 || status == 407) && answer_challenge (self->reg_nh, sip,
+          self->reg_username, self->reg_password, &self->reg_auth_tries))
     return;
   if (status < 300) {
     self->reg_auth_tries = 0;
@@ -691,6 +704,8 @@ gst_pgsm_sofia_new (const GstPgsmSofiaConfig * config, GError ** error)
   self->local_uri = g_strdup (config->local_uri);
   self->verify_outgoing = config->verify_outgoing;
   self->sip_t1_ms = config->sip_t1_ms;
+  self->username = g_strdup (config->username);
+  self->password = g_strdup (config->password);
 
   self->thread = g_thread_try_new ("pgsmsofia", sofia_thread, self, error);
   if (self->thread == NULL) {

@@ -31,6 +31,10 @@ typedef struct
   const gchar *local_uri;       /* our AOR, the From of our requests */
   gboolean verify_outgoing;     /* Sofia's own TLS check of servers */
   guint sip_t1_ms;              /* SIP timer T1 (RFC 3261), 0 = 500 ms */
+  const gchar *username;        /* digest credentials for challenges to our
+                                 * INVITEs (copied; the password is wiped
+                                 * when freed); NULL = none */
+  const gchar *password;
 } GstPgsmSofiaConfig;
 
 GstPgsmSofia *gst_pgsm_sofia_new (const GstPgsmSofiaConfig * config,

@@ -7,11 +7,12 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* pgsmsipbin registering with a registrar we did not write: sipp
- * (tests/sipp/registrar.xml, digest authentication checked by sipp's
- * verifyauth) behind stunnel4 for TLS, on loopback, with a test PKI made at
- * run time. Both programs are stopped by PID. Skipped (with a warning) when
- * sipp or stunnel4 is not installed. */
+/* pgsmsipbin against SIP peers we did not write, which check our digest
+ * credentials (RFC 3261 22): sipp with tests/sipp/registrar.xml (REGISTER)
+ * and tests/sipp/uas-digest.xml (a 407 to our INVITE), the digest checked
+ * by sipp's verifyauth, behind stunnel4 for TLS, on loopback, with a test
+ * PKI made at run time. Both programs are stopped by PID. Skipped (with a
+ * warning) when sipp or stunnel4 is not installed. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -107,6 +108,22 @@ spawn (gchar ** argv)
   return pid;
 }
 
+/* Waits up to @seconds for @pid to exit by itself; its exit status, or -1
+ * (then it is still running) */
+static gint
+wait_pid (GPid pid, guint seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  int status;
+
+  while (g_get_monotonic_time () < deadline) {
+    if (waitpid (pid, &status, WNOHANG) == pid)
+      return WIFEXITED (status) ? WEXITSTATUS (status) : 128;
+    g_usleep (50 * 1000);
+  }
+  return -1;
+}
+
 static void
 stop_pid (GPid * pid)
 {
@@ -118,13 +135,15 @@ stop_pid (GPid * pid)
   *pid = 0;
 }
 
-/* Starts sipp and stunnel on the registrar's ports (new ones when 0), the
- * accepted password being @password; returns once stunnel accepts */
+/* Starts sipp with @scenario (in tests/sipp) and stunnel on the peer's
+ * ports (new ones the first time), the accepted password being @password
+ * and the media port of its SDP @mport; returns once stunnel accepts */
 static void
-registrar_start (Registrar * r, const gchar * password)
+peer_start (Registrar * r, const gchar * scenario_name,
+    const gchar * password, guint mport)
 {
   PgsmTestCert *cert;
-  gchar *conf, *conf_file, *scenario, *tcp;
+  gchar *conf, *conf_file, *scenario, *tcp, *tls, *media;
   gint64 deadline;
 
   if (r->dir == NULL) {
@@ -139,14 +158,18 @@ registrar_start (Registrar * r, const gchar * password)
       cert->key_file);
   conf_file = g_build_filename (r->dir, "stunnel.conf", NULL);
   fail_unless (g_file_set_contents (conf_file, conf, -1, NULL));
-  scenario = g_build_filename (TEST_SOURCE_DIR, "..", "sipp", "registrar.xml",
+  scenario = g_build_filename (TEST_SOURCE_DIR, "..", "sipp", scenario_name,
       NULL);
   tcp = g_strdup_printf ("%u", r->tcp_port);
+  tls = g_strdup_printf ("%u", r->tls_port);
+  media = g_strdup_printf ("%u", mport);
   {
     gchar *argv[] = { (gchar *) "sipp", (gchar *) "-sf", scenario,
       (gchar *) "-t", (gchar *) "t1", (gchar *) "-i", (gchar *) "127.0.0.1",
       (gchar *) "-p", tcp, (gchar *) "-m", (gchar *) "1",
       (gchar *) "-key", (gchar *) "pass", (gchar *) password,
+      (gchar *) "-key", (gchar *) "tlsport", tls,
+      (gchar *) "-key", (gchar *) "mport", media,
       (gchar *) "-timeout", (gchar *) "60s", (gchar *) "-nostdin", NULL
     };
     r->sipp = spawn (argv);
@@ -159,6 +182,8 @@ registrar_start (Registrar * r, const gchar * password)
   while (!port_accepts (r->tls_port) && g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
   fail_unless (port_accepts (r->tls_port), "stunnel did not start");
+  g_free (media);
+  g_free (tls);
   g_free (tcp);
   g_free (scenario);
   g_free (conf_file);
@@ -272,7 +297,7 @@ GST_START_TEST (test_register_digest)
 
   if (!have_tools ())
     return;
-  registrar_start (&r, PASSWORD);
+  peer_start (&r, "registrar.xml", PASSWORD, 0);
   p = phone_new (&r, PASSWORD);
   fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
@@ -303,7 +328,7 @@ GST_START_TEST (test_register_wrong_password)
 
   if (!have_tools ())
     return;
-  registrar_start (&r, PASSWORD);
+  peer_start (&r, "registrar.xml", PASSWORD, 0);
   p = phone_new (&r, "not-the-password");
   fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
@@ -344,7 +369,7 @@ GST_START_TEST (test_registrar_down_then_back)
   gst_message_unref (wait_state (p, "registering", FALSE, &warnings));
   /* the first attempt fails: connection refused */
   g_usleep (G_USEC_PER_SEC);
-  registrar_start (&r, PASSWORD);
+  peer_start (&r, "registrar.xml", PASSWORD, 0);
   t0 = g_get_monotonic_time ();
   gst_message_unref (wait_state (p, "registered", FALSE, &warnings));
   GST_INFO ("registered %.1f s after the registrar came back, %u warnings",
@@ -357,10 +382,145 @@ GST_START_TEST (test_registrar_down_then_back)
 
 GST_END_TEST;
 
-static Suite *
-pgsmsipregister_suite (void)
+/* A UDP socket on loopback standing for the peer's RTP port */
+static GSocket *
+media_socket (guint * port)
 {
-  Suite *s = suite_create ("pgsmsipregister");
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *sa = g_inet_socket_address_new (lo, 0);
+  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+      G_SOCKET_PROTOCOL_UDP, NULL);
+  GSocketAddress *bound;
+
+  fail_unless (g_socket_bind (sock, sa, FALSE, NULL));
+  bound = g_socket_get_local_address (sock, NULL);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_set_blocking (sock, FALSE);
+  g_object_unref (bound);
+  g_object_unref (sa);
+  g_object_unref (lo);
+  return sock;
+}
+
+static Phone *
+caller_new (const Registrar * r, const gchar * password)
+{
+  Phone *p = g_new0 (Phone, 1);
+  gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", r->tls_port);
+
+  p->pipeline = gst_parse_launch ("audiotestsrc is-live=true ! "
+      "pgsmsipbin name=sip ! fakesink sync=false", NULL);
+  fail_unless (p->pipeline != NULL);
+  p->bin = gst_bin_get_by_name (GST_BIN (p->pipeline), "sip");
+  /* the peer sends no RTP: no media watch */
+  g_object_set (p->bin, "listen-uri", "sips:127.0.0.1:0",
+      "local-uri", "sips:alice@127.0.0.1", "ca-file", pki->root_ca_file,
+      "username", "alice", "password", password, "remote-uri", uri,
+      "media-timeout", 0, NULL);
+  g_free (uri);
+  p->bus = gst_element_get_bus (p->pipeline);
+  return p;
+}
+
+/* 407 to our INVITE: we answer the challenge, the peer checks the digest
+ * and answers with SDES; the call is secured, SRTP reaches the peer's
+ * media port, and our BYE completes the peer's scenario */
+GST_START_TEST (test_invite_digest)
+{
+  Registrar r = { 0, };
+  Phone *p;
+  GstMessage *msg;
+  GSocket *media;
+  guint mport = 0, packets = 0;
+  gchar *call_id;
+  gboolean ok = FALSE;
+  guint8 buf[2048];
+  gint64 deadline;
+
+  if (!have_tools ())
+    return;
+  media = media_socket (&mport);
+  peer_start (&r, "uas-digest.xml", PASSWORD, mport);
+  p = caller_new (&r, PASSWORD);
+  fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  msg = wait_state (p, "secured", FALSE, NULL);
+  fail_unless_equals_string (gst_structure_get_string
+      (gst_message_get_structure (msg), "suite"), "AES_CM_128_HMAC_SHA1_80");
+  call_id = g_strdup (gst_structure_get_string (gst_message_get_structure
+          (msg), "call-id"));
+  gst_message_unref (msg);
+  gst_message_unref (wait_state (p, "established", FALSE, NULL));
+
+  /* SRTP at the peer's media port: RTP v2, 12 + 160 + 10 bytes */
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (packets < 10 && g_get_monotonic_time () < deadline) {
+    gssize n = g_socket_receive (media, (gchar *) buf, sizeof (buf), NULL,
+        NULL);
+
+    if (n < 0) {
+      g_usleep (20 * 1000);
+      continue;
+    }
+    fail_unless_equals_int (buf[0] >> 6, 2);
+    fail_unless_equals_int (n, 12 + 160 + 10);
+    packets++;
+  }
+  fail_unless (packets >= 10, "only %u packets at the peer", packets);
+
+  g_signal_emit_by_name (p->bin, "hangup", call_id, &ok);
+  fail_unless (ok);
+  gst_message_unref (wait_state (p, "ended", FALSE, NULL));
+  /* sipp saw the whole scenario: INVITE, 407, ACK, INVITE with the
+   * digest, 200, ACK, BYE */
+  fail_unless_equals_int (wait_pid (r.sipp, 10), 0);
+  g_spawn_close_pid (r.sipp);
+  r.sipp = 0;
+
+  g_free (call_id);
+  phone_free (p);
+  registrar_free (&r);
+  g_object_unref (media);
+}
+
+GST_END_TEST;
+
+/* A wrong password: the peer's 403 after our answer ends the call
+ * `failed` with that status */
+GST_START_TEST (test_invite_wrong_password)
+{
+  Registrar r = { 0, };
+  Phone *p;
+  GstMessage *msg;
+  GSocket *media;
+  guint mport = 0, status = 0;
+
+  if (!have_tools ())
+    return;
+  media = media_socket (&mport);
+  peer_start (&r, "uas-digest.xml", PASSWORD, mport);
+  p = caller_new (&r, "not-the-password");
+  fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  msg = wait_state (p, "failed", FALSE, NULL);
+  fail_unless (gst_structure_get_uint (gst_message_get_structure (msg),
+          "status", &status));
+  fail_unless_equals_int (status, 403);
+  gst_message_unref (msg);
+  fail_unless_equals_int (wait_pid (r.sipp, 10), 0);
+  g_spawn_close_pid (r.sipp);
+  r.sipp = 0;
+  phone_free (p);
+  registrar_free (&r);
+  g_object_unref (media);
+}
+
+GST_END_TEST;
+
+static Suite *
+pgsmsipauth_suite (void)
+{
+  Suite *s = suite_create ("pgsmsipauth");
   TCase *tc = tcase_create ("general");
 
   tcase_add_unchecked_fixture (tc, pki_setup, pki_teardown);
@@ -369,7 +529,9 @@ pgsmsipregister_suite (void)
   tcase_add_test (tc, test_register_digest);
   tcase_add_test (tc, test_register_wrong_password);
   tcase_add_test (tc, test_registrar_down_then_back);
+  tcase_add_test (tc, test_invite_digest);
+  tcase_add_test (tc, test_invite_wrong_password);
   return s;
 }
 
-GST_CHECK_MAIN (pgsmsipregister);
+GST_CHECK_MAIN (pgsmsipauth);
