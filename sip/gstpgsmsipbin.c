@@ -72,6 +72,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_pgsm_sip_bin_debug);
 #define DEFAULT_CODECS "PCMU,PCMA"
 #define DEFAULT_ALLOW_INSECURE_SIGNALING FALSE
 #define DEFAULT_MAX_CALLS 1
+/* the most max-calls can be: the call slots (pads sink/src, sink_1/src_1...) */
+#define MAX_CALLS 16
 #define DEFAULT_RTP_PORT_MIN 0
 #define DEFAULT_RTP_PORT_MAX 0
 #define DEFAULT_BOUND_PORT 0
@@ -140,6 +142,19 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("audio/x-raw"));
 
+/* the calls in slots 1.. when max-calls > 1 */
+static GstStaticPadTemplate sink_slot_template =
+GST_STATIC_PAD_TEMPLATE ("sink_%u",
+    GST_PAD_SINK,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("audio/x-raw"));
+
+static GstStaticPadTemplate src_slot_template =
+GST_STATIC_PAD_TEMPLATE ("src_%u",
+    GST_PAD_SRC,
+    GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS ("audio/x-raw"));
+
 /* A snapshot of the properties, taken under the object lock */
 typedef struct
 {
@@ -158,6 +173,7 @@ typedef struct
   guint rtp_port_min;
   guint rtp_port_max;
   guint media_timeout;
+  guint max_calls;
   gchar *registrar;
   gchar *username;
   gchar *password;              /* never logged; wiped when freed */
@@ -169,6 +185,9 @@ typedef struct _MediaWatch MediaWatch;
 typedef struct
 {
   gchar *call_id;
+  guint slot;                   /* 0: pads sink/src; n: sink_n (when
+                                 * requested) and src_n */
+  GCancellable *setup_cancel;   /* outgoing: its certificate check */
   gboolean outgoing;
   gboolean answered;
   gboolean ended;               /* its last `pgsm-call` was posted */
@@ -208,7 +227,9 @@ typedef struct
   MediaWatch *watch;
   GstElement *rtp_sink;
   GstElement *rtcp_sink;
+  GstElement *tee;              /* the input it takes a branch of */
   GstPad *tee_pad;
+  GstPad *src_ghost;            /* src_n of a call in slot n > 0 */
 
   gchar *peer_sha256;
   gchar *tls_description;
@@ -225,16 +246,20 @@ struct _GstPgsmSipBin
   /* properties, protected by object lock */
   Settings props;
   gchar *remote_uri;
-  guint max_calls;
   guint bound_port;
 
-  /* call state, protected by call_lock; never taken with the object lock */
+  /* call state, protected by call_lock; the object lock may be taken
+   * inside it, never the other way round */
   GMutex call_lock;
   GstPgsmSofia *sofia;
   gchar *cert_dir;
-  Call *call;
-  GThread *setup_thread;
-  GCancellable *setup_cancel;   /* cancels its connect and handshake */
+  GPtrArray *calls;             /* Call*, at most max-calls */
+  guint setups_running;         /* set-up threads alive (stop waits) */
+  GCond setup_cond;
+  /* requested sink_n pads and the input (convert ! resample ! tee) each
+   * feeds, for the call in slot n */
+  GstPad *slot_sinks[MAX_CALLS];
+  GPtrArray *slot_inputs[MAX_CALLS];
   GThread *reg_thread;          /* the registrar's certificate check */
   GCancellable *reg_cancel;
 };
@@ -274,10 +299,15 @@ static gboolean gst_pgsm_sip_bin_send_dtmf (GstPgsmSipBin * self,
     const gchar * call_id, const gchar * digits);
 static void gst_pgsm_sip_bin_handle_message (GstBin * bin,
     GstMessage * message);
+static GstPad *gst_pgsm_sip_bin_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * name, const GstCaps * caps);
+static void gst_pgsm_sip_bin_release_pad (GstElement * element,
+    GstPad * pad);
 static void media_stop_unlocked (GstPgsmSipBin * self, Call * call);
 static void reinvite_answered_unlocked (GstPgsmSipBin * self, Call * call,
     guint status, const gchar * phrase, const gchar * sdp);
 static Call *lookup_unlocked (GstPgsmSipBin * self, const gchar * call_id);
+static gint free_slot_unlocked (GstPgsmSipBin * self, guint max_calls);
 static void media_watch_stop (Call * call);
 
 static void
@@ -485,13 +515,19 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
   /**
    * GstPgsmSipBin:max-calls:
    *
-   * Most simultaneous calls. Only 1 is implemented in this version.
+   * Most simultaneous calls, outgoing and incoming together; an INVITE
+   * beyond them is answered 486 Busy Here. The first call uses the `sink`
+   * and `src` pads; the call in slot n (1, 2...) sends what enters the
+   * request pad `sink_n` (or, if the application did not request it
+   * before the call started, what enters `sink`) and its audio comes out
+   * of the sometimes pad `src_n`, added when the call is secured and
+   * removed when it ends. `secured` names the pads of each call.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MAX_CALLS,
       g_param_spec_uint ("max-calls", "Max calls",
-          "Most simultaneous calls", 1, 1, DEFAULT_MAX_CALLS,
+          "Most simultaneous calls", 1, MAX_CALLS, DEFAULT_MAX_CALLS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   /**
@@ -646,20 +682,60 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &sink_slot_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &src_slot_template);
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_pgsm_sip_bin_request_new_pad);
+  element_class->release_pad = GST_DEBUG_FUNCPTR (gst_pgsm_sip_bin_release_pad);
   gst_element_class_set_static_metadata (element_class,
       "Secure SIP call bin", "Source/Sink/Network/Audio",
       "Secure voice calls: SIP over TLS with strict certificate checks and "
       "SDES-SRTP media", "gst-pgsm contributors");
 }
 
-/* sink -> audioconvert -> audioresample -> 8 kHz mono S16 -> tee; each call
- * takes a branch of the tee, which drops buffers while there is none */
+/* An audio input: audioconvert -> audioresample -> 8 kHz mono S16 -> tee,
+ * added to the bin; a call takes a branch of the tee, which drops buffers
+ * while there is none. Returns the tee; *@elements gets every element
+ * (to remove them with the input) and *@sink the convert's sink pad. */
+static GstElement *
+make_input (GstPgsmSipBin * self, const gchar * suffix, GPtrArray * elements,
+    GstPad ** sink)
+{
+  GstElement *e[4];
+  GstCaps *caps;
+  gchar *name;
+  guint i;
+  const gchar *factories[] = { "audioconvert", "audioresample", "capsfilter",
+    "tee"
+  };
+  const gchar *names[] = { "in_convert", "in_resample", "in_caps", "in_tee" };
+
+  for (i = 0; i < 4; i++) {
+    name = g_strconcat (names[i], suffix, NULL);
+    e[i] = gst_element_factory_make (factories[i], name);
+    g_free (name);
+    gst_bin_add (GST_BIN (self), e[i]);
+    if (elements != NULL)
+      g_ptr_array_add (elements, gst_object_ref (e[i]));
+  }
+  caps = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=8000,"
+      "channels=1,layout=interleaved");
+  g_object_set (e[2], "caps", caps, NULL);
+  gst_caps_unref (caps);
+  g_object_set (e[3], "allow-not-linked", TRUE, NULL);
+  gst_element_link_many (e[0], e[1], e[2], e[3], NULL);
+  *sink = gst_element_get_static_pad (e[0], "sink");
+  return e[3];
+}
+
+/* sink -> the main input, the one of the call in slot 0 (and of calls in
+ * other slots whose sink_n was not requested) */
 static void
 gst_pgsm_sip_bin_init (GstPgsmSipBin * self)
 {
   GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
-  GstElement *convert, *resample, *capsfilter;
-  GstCaps *caps;
   GstPad *pad;
 
   g_mutex_init (&self->call_lock);
@@ -672,22 +748,11 @@ gst_pgsm_sip_bin_init (GstPgsmSipBin * self)
   self->props.rtp_port_min = DEFAULT_RTP_PORT_MIN;
   self->props.rtp_port_max = DEFAULT_RTP_PORT_MAX;
   self->props.media_timeout = DEFAULT_MEDIA_TIMEOUT;
-  self->max_calls = DEFAULT_MAX_CALLS;
+  self->props.max_calls = DEFAULT_MAX_CALLS;
+  self->calls = g_ptr_array_new ();
+  g_cond_init (&self->setup_cond);
 
-  convert = gst_element_factory_make ("audioconvert", "in_convert");
-  resample = gst_element_factory_make ("audioresample", "in_resample");
-  capsfilter = gst_element_factory_make ("capsfilter", "in_caps");
-  self->tee = gst_element_factory_make ("tee", "in_tee");
-  caps = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=8000,"
-      "channels=1,layout=interleaved");
-  g_object_set (capsfilter, "caps", caps, NULL);
-  gst_caps_unref (caps);
-  g_object_set (self->tee, "allow-not-linked", TRUE, NULL);
-  gst_bin_add_many (GST_BIN (self), convert, resample, capsfilter, self->tee,
-      NULL);
-  gst_element_link_many (convert, resample, capsfilter, self->tee, NULL);
-
-  pad = gst_element_get_static_pad (convert, "sink");
+  self->tee = make_input (self, "", NULL, &pad);
   self->sinkpad = gst_ghost_pad_new_from_template ("sink", pad,
       gst_element_class_get_pad_template (klass, "sink"));
   gst_object_unref (pad);
@@ -760,6 +825,9 @@ call_free (Call * call)
   g_clear_pointer (&call->decision, pgsm_sdp_decision_free);
   g_clear_pointer (&call->reoffer, pgsm_sdp_offer_free);
   g_clear_pointer (&call->elements, g_ptr_array_unref);
+  g_clear_object (&call->setup_cancel);
+  g_clear_object (&call->tee);
+  g_clear_object (&call->src_ghost);
   g_clear_object (&call->srtpenc);
   g_clear_object (&call->srtpdec);
   g_clear_object (&call->depay);
@@ -781,6 +849,8 @@ gst_pgsm_sip_bin_finalize (GObject * object)
   settings_clear (&self->props);
   g_free (self->remote_uri);
   g_free (self->cert_dir);
+  g_ptr_array_unref (self->calls);
+  g_cond_clear (&self->setup_cond);
   g_mutex_clear (&self->call_lock);
   G_OBJECT_CLASS (gst_pgsm_sip_bin_parent_class)->finalize (object);
 }
@@ -851,7 +921,7 @@ gst_pgsm_sip_bin_set_property (GObject * object, guint prop_id,
       self->props.allow_insecure = g_value_get_boolean (value);
       break;
     case PROP_MAX_CALLS:
-      self->max_calls = g_value_get_uint (value);
+      self->props.max_calls = g_value_get_uint (value);
       break;
     case PROP_RTP_PORT_MIN:
       self->props.rtp_port_min = g_value_get_uint (value);
@@ -926,7 +996,7 @@ gst_pgsm_sip_bin_get_property (GObject * object, guint prop_id,
       g_value_set_boolean (value, self->props.allow_insecure);
       break;
     case PROP_MAX_CALLS:
-      g_value_set_uint (value, self->max_calls);
+      g_value_set_uint (value, self->props.max_calls);
       break;
     case PROP_RTP_PORT_MIN:
       g_value_set_uint (value, self->props.rtp_port_min);
@@ -1518,7 +1588,7 @@ media_watch_cb (GstClock * clock, GstClockTime time, GstClockID id,
     if (self->sofia != NULL)
       gst_pgsm_sofia_hangup (self->sofia, w->call_id);
     media_stop_unlocked (self, call);
-    self->call = NULL;
+    g_ptr_array_remove (self->calls, call);
     call_free (call);
   }
   g_mutex_unlock (&self->call_lock);
@@ -1676,14 +1746,32 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   }
 
   pad = gst_element_get_static_pad (res, "src");
-  gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), pad);
+  if (call->slot == 0) {
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), pad);
+  } else {
+    gchar *name = g_strdup_printf ("src_%u", call->slot);
+
+    call->src_ghost = gst_ghost_pad_new_from_template (name, pad,
+        gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+            "src_%u"));
+    gst_object_ref_sink (call->src_ghost);
+    g_free (name);
+  }
   gst_object_unref (pad);
 
   for (i = 0; i < call->elements->len; i++)
     gst_element_sync_state_with_parent (g_ptr_array_index (call->elements, i));
+  if (call->src_ghost != NULL) {
+    /* pad-added: handlers may link it, not call our action signals */
+    gst_pad_set_active (call->src_ghost, TRUE);
+    gst_element_add_pad (GST_ELEMENT (self), call->src_ghost);
+  }
 
   /* last: connect the audio input, so nothing flows before the keys */
-  call->tee_pad = gst_element_request_pad_simple (self->tee, "src_%u");
+  call->tee = gst_object_ref (call->slot > 0
+      && self->slot_inputs[call->slot] != NULL ?
+      g_ptr_array_index (self->slot_inputs[call->slot], 3) : self->tee);
+  call->tee_pad = gst_element_request_pad_simple (call->tee, "src_%u");
   qsink = gst_element_get_static_pad (queue, "sink");
   gst_pad_link (call->tee_pad, qsink);
   gst_object_unref (qsink);
@@ -1704,7 +1792,7 @@ media_stop_unlocked (GstPgsmSipBin * self, Call * call)
       gst_pad_unlink (call->tee_pad, peer);
       gst_object_unref (peer);
     }
-    gst_element_release_request_pad (self->tee, call->tee_pad);
+    gst_element_release_request_pad (call->tee, call->tee_pad);
     gst_clear_object (&call->tee_pad);
   }
   media_watch_stop (call);
@@ -1712,7 +1800,14 @@ media_stop_unlocked (GstPgsmSipBin * self, Call * call)
     return;
   if (call->dtmf != NULL)
     gst_pgsm_dtmf_sender_stop (call->dtmf);
-  gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), NULL);
+  if (call->src_ghost != NULL) {
+    gst_ghost_pad_set_target (GST_GHOST_PAD (call->src_ghost), NULL);
+    gst_pad_set_active (call->src_ghost, FALSE);
+    gst_element_remove_pad (GST_ELEMENT (self), call->src_ghost);
+    gst_clear_object (&call->src_ghost);
+  } else if (call->slot == 0) {
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), NULL);
+  }
   /* Out of the bin first, then to NULL (call->elements holds a reference).
    * Setting them to NULL waits for their streaming threads; one of those
    * may be blocked downstream in a sink that the application just set to
@@ -1756,8 +1851,12 @@ post_secured (GstPgsmSipBin * self, Call * call, gboolean rekeyed)
       call->tls_description ? call->tls_description : "",
       "peer-certificate-sha256", G_TYPE_STRING,
       call->peer_sha256 ? call->peer_sha256 : "",
-      "src-pad", G_TYPE_STRING, "src", "sink-pad", G_TYPE_STRING, "sink",
-      "rekeyed", G_TYPE_BOOLEAN, rekeyed, NULL);
+      "src-pad", G_TYPE_STRING, call->src_ghost ?
+      GST_PAD_NAME (call->src_ghost) : "src",
+      "sink-pad", G_TYPE_STRING, call->slot > 0 && call->tee != self->tee ?
+      GST_PAD_NAME (self->slot_sinks[call->slot]) : "sink",
+      "slot", G_TYPE_UINT, call->slot, "rekeyed", G_TYPE_BOOLEAN, rekeyed,
+      NULL);
 }
 
 /* ---- certificate check before any SIP request -------------------------- */
@@ -1919,36 +2018,39 @@ fail_call_unlocked (GstPgsmSipBin * self, Call * call, guint status,
   post_call (self, "failed", call->call_id, "status", G_TYPE_UINT, status,
       "reason", G_TYPE_STRING, reason ? reason : "", NULL);
   media_stop_unlocked (self, call);
-  if (self->call == call)
-    self->call = NULL;
+  g_ptr_array_remove (self->calls, call);
   call_free (call);
 }
 
-/* Runs in a thread of its own: the certificate check and socket set-up
- * block. Ends with the INVITE handed to the Sofia thread, or `failed`. */
+typedef struct
+{
+  GstPgsmSipBin *self;
+  Call *call;
+} SetupJob;
+
+/* Runs in a thread of its own, one per outgoing call: the certificate check
+ * and socket set-up block. Ends with the INVITE handed to the Sofia thread,
+ * or `failed`. */
 static gpointer
 setup_thread_func (gpointer data)
 {
-  GstPgsmSipBin *self = data;
+  SetupJob *job = data;
+  GstPgsmSipBin *self = job->self;
+  Call *call = job->call;
   Settings st;
-  Call *call;
   gboolean tls = FALSE, ok;
   gchar *host = NULL;
   guint port = 0;
   GError *err = NULL;
   PgsmSdpLocal local;
-  GCancellable *cancellable;
+  GCancellable *cancellable = g_object_ref (call->setup_cancel);
 
+  g_free (job);
   settings_snapshot (self, &st);
-  g_mutex_lock (&self->call_lock);
-  call = self->call;
-  cancellable = g_object_ref (self->setup_cancel);
-  g_mutex_unlock (&self->call_lock);
-  if (call == NULL)
-    goto done;
 
   /* reads and writes of call fields below race with nobody: the call is
-   * not known to Sofia yet, and stop joins this thread first */
+   * not known to Sofia yet, hang-up only cancels, and stop waits for this
+   * thread before it frees calls */
   ok = parse_sip_uri (call->remote_uri, FALSE, &tls, &host, &port);
   call->host = host;
   call->port = port;
@@ -1993,17 +2095,17 @@ setup_thread_func (gpointer data)
       post_call (self, "failed", call->call_id, "status", G_TYPE_UINT, 0,
           "reason", G_TYPE_STRING, "call set-up failed", NULL);
     media_stop_unlocked (self, call);
-    if (self->call == call)
-      self->call = NULL;
+    g_ptr_array_remove (self->calls, call);
     call_free (call);
   } else if (self->sofia != NULL) {
     call->invited = TRUE;
     gst_pgsm_sofia_invite (self->sofia, call->call_id, call->remote_uri,
         call->offer->sdp);
   }
+  self->setups_running--;
+  g_cond_broadcast (&self->setup_cond);
   g_mutex_unlock (&self->call_lock);
 
-done:
   g_object_unref (cancellable);
   settings_clear (&st);
   return NULL;
@@ -2013,29 +2115,37 @@ static gchar *
 gst_pgsm_sip_bin_call (GstPgsmSipBin * self, const gchar * uri)
 {
   Call *call;
+  SetupJob *job;
   gchar *id = NULL;
+  guint max_calls;
+  gint slot;
 
   g_return_val_if_fail (uri != NULL, NULL);
 
+  GST_OBJECT_LOCK (self);
+  max_calls = self->props.max_calls;
+  GST_OBJECT_UNLOCK (self);
   g_mutex_lock (&self->call_lock);
-  /* the set-up thread of an earlier call is done once that call is gone:
-   * it only takes call_lock to remove it, then returns */
-  if (self->call == NULL && self->setup_thread != NULL) {
-    g_thread_join (g_steal_pointer (&self->setup_thread));
-    g_clear_object (&self->setup_cancel);
-  }
-  if (self->sofia == NULL || self->call != NULL) {
-    GST_WARNING_OBJECT (self, "cannot call now (not started or busy)");
+  slot = free_slot_unlocked (self, max_calls);
+  if (self->sofia == NULL || slot < 0) {
+    GST_WARNING_OBJECT (self, "cannot call now (not started, or max-calls "
+        "%u reached)", max_calls);
     goto out;
   }
   call = g_new0 (Call, 1);
   call->call_id = gst_pgsm_sofia_new_call_id ();
+  call->slot = slot;
   call->outgoing = TRUE;
   call->remote_uri = g_strdup (uri);
-  self->call = call;
+  call->setup_cancel = g_cancellable_new ();
+  g_ptr_array_add (self->calls, call);
   id = g_strdup (call->call_id);
-  self->setup_cancel = g_cancellable_new ();
-  self->setup_thread = g_thread_new ("pgsmsip-setup", setup_thread_func, self);
+  job = g_new0 (SetupJob, 1);
+  job->self = self;
+  job->call = call;
+  self->setups_running++;
+  /* detached: stop waits on setups_running, not on the thread */
+  g_thread_unref (g_thread_new ("pgsmsip-setup", setup_thread_func, job));
 
 out:
   g_mutex_unlock (&self->call_lock);
@@ -2047,9 +2157,32 @@ out:
 static Call *
 lookup_unlocked (GstPgsmSipBin * self, const gchar * call_id)
 {
-  if (self->call != NULL && g_strcmp0 (self->call->call_id, call_id) == 0)
-    return self->call;
+  guint i;
+
+  for (i = 0; i < self->calls->len; i++) {
+    Call *call = g_ptr_array_index (self->calls, i);
+
+    if (g_strcmp0 (call->call_id, call_id) == 0)
+      return call;
+  }
   return NULL;
+}
+
+/* The lowest free call slot below @max_calls, or -1 (busy) */
+static gint
+free_slot_unlocked (GstPgsmSipBin * self, guint max_calls)
+{
+  guint slot, i;
+
+  for (slot = 0; slot < max_calls && slot < MAX_CALLS; slot++) {
+    gboolean used = FALSE;
+
+    for (i = 0; i < self->calls->len && !used; i++)
+      used = ((Call *) g_ptr_array_index (self->calls, i))->slot == slot;
+    if (!used)
+      return slot;
+  }
+  return -1;
 }
 
 static void
@@ -2154,7 +2287,7 @@ on_ended (GstPgsmSofia * sofia, const gchar * call_id, guint status,
       post_call (self, failed ? "failed" : "ended", call_id, "status",
           G_TYPE_UINT, status, "reason", G_TYPE_STRING, phrase, NULL);
     media_stop_unlocked (self, call);
-    self->call = NULL;
+    g_ptr_array_remove (self->calls, call);
     call_free (call);
   }
   g_mutex_unlock (&self->call_lock);
@@ -2412,6 +2545,98 @@ gst_pgsm_sip_bin_send_dtmf (GstPgsmSipBin * self, const gchar * call_id,
   return ret;
 }
 
+/* ---- pads of the calls in slots 1.. ----------------------------------- */
+
+/* sink_n: the audio the call in slot n sends, from the moment that call's
+ * media start (a call already running keeps what it had) */
+static GstPad *
+gst_pgsm_sip_bin_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * name, const GstCaps * caps)
+{
+  GstPgsmSipBin *self = GST_PGSM_SIP_BIN (element);
+  GstPad *ghost = NULL, *target;
+  gchar *padname, *suffix;
+  guint n = 0;
+
+  g_mutex_lock (&self->call_lock);
+  if (name != NULL) {
+    if (sscanf (name, "sink_%u", &n) != 1 || n == 0 || n >= MAX_CALLS
+        || self->slot_sinks[n] != NULL)
+      n = 0;
+  } else {
+    for (n = 1; n < MAX_CALLS && self->slot_sinks[n] != NULL; n++);
+    if (n == MAX_CALLS)
+      n = 0;
+  }
+  if (n == 0) {
+    GST_WARNING_OBJECT (self, "no pad %s: slots are sink_1..sink_%d, each "
+        "once", name ? name : "sink_%u", MAX_CALLS - 1);
+    goto out;
+  }
+  suffix = g_strdup_printf ("_%u", n);
+  self->slot_inputs[n] = g_ptr_array_new_with_free_func (gst_object_unref);
+  make_input (self, suffix, self->slot_inputs[n], &target);
+  g_free (suffix);
+  padname = g_strdup_printf ("sink_%u", n);
+  ghost = gst_ghost_pad_new_from_template (padname, target, templ);
+  g_free (padname);
+  gst_object_unref (target);
+  g_ptr_array_foreach (self->slot_inputs[n],
+      (GFunc) gst_element_sync_state_with_parent, NULL);
+  gst_pad_set_active (ghost, TRUE);
+  self->slot_sinks[n] = gst_object_ref (ghost);
+
+out:
+  g_mutex_unlock (&self->call_lock);
+  if (ghost != NULL)
+    gst_element_add_pad (element, ghost);
+  return ghost;
+}
+
+static void
+gst_pgsm_sip_bin_release_pad (GstElement * element, GstPad * pad)
+{
+  GstPgsmSipBin *self = GST_PGSM_SIP_BIN (element);
+  GPtrArray *input = NULL;
+  guint n, i;
+
+  g_mutex_lock (&self->call_lock);
+  for (n = 1; n < MAX_CALLS && self->slot_sinks[n] != pad; n++);
+  if (n < MAX_CALLS) {
+    GstElement *tee = g_ptr_array_index (self->slot_inputs[n], 3);
+
+    /* a call fed from it sends nothing from now on */
+    for (i = 0; i < self->calls->len; i++) {
+      Call *call = g_ptr_array_index (self->calls, i);
+
+      if (call->tee == tee && call->tee_pad != NULL) {
+        GstPad *peer = gst_pad_get_peer (call->tee_pad);
+
+        if (peer != NULL) {
+          gst_pad_unlink (call->tee_pad, peer);
+          gst_object_unref (peer);
+        }
+        gst_element_release_request_pad (tee, call->tee_pad);
+        gst_clear_object (&call->tee_pad);
+      }
+    }
+    input = g_steal_pointer (&self->slot_inputs[n]);
+    gst_clear_object (&self->slot_sinks[n]);
+  }
+  g_mutex_unlock (&self->call_lock);
+  if (input == NULL)
+    return;
+  gst_element_remove_pad (element, pad);
+  for (i = 0; i < input->len; i++) {
+    GstElement *e = g_ptr_array_index (input, i);
+
+    gst_element_set_locked_state (e, TRUE);
+    gst_bin_remove (GST_BIN (self), e);
+    gst_element_set_state (e, GST_STATE_NULL);
+  }
+  g_ptr_array_unref (input);
+}
+
 /* rtpdtmfdepay's `dtmf-event` becomes our `pgsm-dtmf` with the call-id */
 static void
 gst_pgsm_sip_bin_handle_message (GstBin * bin, GstMessage * message)
@@ -2455,8 +2680,9 @@ incoming_unlocked (GstPgsmSipBin * self, const gchar * call_id,
   gchar *toward = NULL;
   gboolean tmp_tls;
   guint tmp_port;
+  gint slot = free_slot_unlocked (self, st->max_calls);
 
-  if (self->call != NULL) {
+  if (slot < 0) {
     gst_pgsm_sofia_respond (self->sofia, call_id, 486, "Busy Here", NULL);
     post_call (self, "failed", call_id, "status", G_TYPE_UINT, 486,
         "reason", G_TYPE_STRING, "busy (max-calls reached)", NULL);
@@ -2464,10 +2690,11 @@ incoming_unlocked (GstPgsmSipBin * self, const gchar * call_id,
   }
   call = g_new0 (Call, 1);
   call->call_id = g_strdup (call_id);
+  call->slot = slot;
   call->remote_uri = g_strdup (from);
   if (!parse_sip_uri (from, FALSE, &tmp_tls, &toward, &tmp_port))
     toward = g_strdup ("127.0.0.1");
-  self->call = call;
+  g_ptr_array_add (self->calls, call);
   post_call (self, "incoming", call_id, "remote-uri", G_TYPE_STRING, from,
       NULL);
 
@@ -2576,8 +2803,7 @@ gst_pgsm_sip_bin_hangup (GstPgsmSipBin * self, const gchar * call_id)
   call = lookup_unlocked (self, call_id);
   if (call != NULL && call->outgoing && !call->invited) {
     /* still in the certificate check: stop it, no INVITE will go out */
-    if (self->setup_cancel != NULL)
-      g_cancellable_cancel (self->setup_cancel);
+    g_cancellable_cancel (call->setup_cancel);
     ret = TRUE;
   } else if (call != NULL && self->sofia != NULL) {
     gst_pgsm_sofia_hangup (self->sofia, call_id);
@@ -2900,28 +3126,28 @@ out:
 static void
 stop_calls (GstPgsmSipBin * self)
 {
-  GThread *thread;
-  GCancellable *cancellable;
+  guint i;
 
+  /* set-up threads first: cancelled, they end their call themselves */
   g_mutex_lock (&self->call_lock);
-  thread = g_steal_pointer (&self->setup_thread);
-  cancellable = g_steal_pointer (&self->setup_cancel);
-  g_mutex_unlock (&self->call_lock);
-  if (cancellable != NULL)
-    g_cancellable_cancel (cancellable);
-  if (thread != NULL)
-    g_thread_join (thread);
-  g_clear_object (&cancellable);
+  for (i = 0; i < self->calls->len; i++) {
+    Call *call = g_ptr_array_index (self->calls, i);
 
-  g_mutex_lock (&self->call_lock);
-  if (self->call != NULL) {
+    if (call->setup_cancel != NULL)
+      g_cancellable_cancel (call->setup_cancel);
+  }
+  while (self->setups_running > 0)
+    g_cond_wait (&self->setup_cond, &self->call_lock);
+
+  while (self->calls->len > 0) {
+    Call *call = g_ptr_array_steal_index (self->calls, self->calls->len - 1);
+
     if (self->sofia != NULL)
-      gst_pgsm_sofia_hangup (self->sofia, self->call->call_id);
-    post_call (self, "ended", self->call->call_id, "status", G_TYPE_UINT, 0,
+      gst_pgsm_sofia_hangup (self->sofia, call->call_id);
+    post_call (self, "ended", call->call_id, "status", G_TYPE_UINT, 0,
         "reason", G_TYPE_STRING, "stopped", NULL);
-    media_stop_unlocked (self, self->call);
-    call_free (self->call);
-    self->call = NULL;
+    media_stop_unlocked (self, call);
+    call_free (call);
   }
   g_mutex_unlock (&self->call_lock);
 }
@@ -2964,7 +3190,7 @@ call_remote_uri (GstPgsmSipBin * self)
   uri = g_strdup (self->remote_uri);
   GST_OBJECT_UNLOCK (self);
   g_mutex_lock (&self->call_lock);
-  idle = self->call == NULL;
+  idle = self->calls->len == 0;
   g_mutex_unlock (&self->call_lock);
   if (uri != NULL && idle)
     g_free (gst_pgsm_sip_bin_call (self, uri));

@@ -17,6 +17,7 @@
 
 #include <string.h>
 #include <math.h>
+#include <stdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/app/gstappsink.h>
 #include <gst/rtp/gstrtpbuffer.h>
@@ -629,6 +630,228 @@ GST_START_TEST (test_send_dtmf)
   g_free (call_id);
   side_free (alice);
   side_free (bob);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
+/* ---- several calls at once (max-calls) ---------------------------------- */
+
+#define N_CALLS 3
+
+static const gdouble alice_freqs[N_CALLS] = { 440.0, 600.0, 800.0 };
+static const gdouble bob_slot_freqs[N_CALLS] = { 1000.0, 1500.0, 2000.0 };
+
+/* Bob, answering up to N_CALLS calls: slot n sends bob_slot_freqs[n]
+ * (sink, sink_1, sink_2) and what it receives goes to rx[n] (src, src_1,
+ * src_2) */
+typedef struct
+{
+  Side side;                    /* pipeline, bin, bus: for wait_for() */
+  Side *rx[N_CALLS];            /* only ->lock, ->samples and ->sink used */
+} MultiBob;
+
+static void
+multi_pad_added_cb (GstElement * bin, GstPad * pad, MultiBob * bob)
+{
+  guint n;
+  GstPad *sink;
+
+  if (sscanf (GST_PAD_NAME (pad), "src_%u", &n) != 1 || n >= N_CALLS)
+    return;
+  sink = gst_element_get_static_pad (bob->rx[n]->sink, "sink");
+  fail_unless_equals_int (gst_pad_link (pad, sink), GST_PAD_LINK_OK);
+  gst_object_unref (sink);
+}
+
+static GstElement *
+tone_source (GstBin * bin, gdouble freq)
+{
+  GstElement *src = gst_element_factory_make ("audiotestsrc", NULL);
+
+  g_object_set (src, "is-live", TRUE, "freq", freq, "volume", 0.5,
+      "samplesperbuffer", 160, NULL);
+  gst_bin_add (bin, src);
+  return src;
+}
+
+static MultiBob *
+multi_bob_new (const PgsmTestCert * cert)
+{
+  MultiBob *bob = g_new0 (MultiBob, 1);
+  GstCaps *caps = gst_caps_from_string ("audio/x-raw,format=S16LE,"
+      "rate=8000,channels=1");
+  GstAppSinkCallbacks cb = { NULL, NULL, (gpointer) new_sample_cb };
+  guint n;
+
+  bob->side.pipeline = gst_pipeline_new (NULL);
+  bob->side.bin = gst_element_factory_make ("pgsmsipbin", NULL);
+  g_object_set (bob->side.bin, "listen-uri", "sips:127.0.0.1:0",
+      "cert-file", cert->chain_file, "key-file", cert->key_file,
+      "auto-answer", TRUE, "max-calls", N_CALLS, NULL);
+  gst_bin_add (GST_BIN (bob->side.pipeline), bob->side.bin);
+  for (n = 0; n < N_CALLS; n++) {
+    GstElement *src = tone_source (GST_BIN (bob->side.pipeline),
+        bob_slot_freqs[n]);
+    gchar *name = n == 0 ? g_strdup ("sink") : g_strdup_printf ("sink_%u",
+        n);
+
+    fail_unless (gst_element_link_pads (src, "src", bob->side.bin, name), "%s",
+        name);
+    g_free (name);
+    bob->rx[n] = g_new0 (Side, 1);
+    g_mutex_init (&bob->rx[n]->lock);
+    bob->rx[n]->samples = g_array_new (FALSE, FALSE, sizeof (gint16));
+    bob->rx[n]->sink = gst_element_factory_make ("appsink", NULL);
+    g_object_set (bob->rx[n]->sink, "caps", caps, "sync", FALSE, NULL);
+    gst_app_sink_set_callbacks (GST_APP_SINK (bob->rx[n]->sink), &cb,
+        bob->rx[n], NULL);
+    gst_bin_add (GST_BIN (bob->side.pipeline), bob->rx[n]->sink);
+  }
+  gst_caps_unref (caps);
+  fail_unless (gst_element_link_pads (bob->side.bin, "src", bob->rx[0]->sink,
+          "sink"));
+  g_signal_connect (bob->side.bin, "pad-added", G_CALLBACK (multi_pad_added_cb),
+      bob);
+  bob->side.bus = gst_element_get_bus (bob->side.pipeline);
+  fail_if (gst_element_set_state (bob->side.pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  return bob;
+}
+
+static void
+multi_bob_free (MultiBob * bob)
+{
+  guint n;
+
+  fail_unless_equals_int (gst_element_set_state (bob->side.pipeline,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  for (n = 0; n < N_CALLS; n++) {
+    g_array_unref (bob->rx[n]->samples);
+    g_mutex_clear (&bob->rx[n]->lock);
+    g_free (bob->rx[n]);
+  }
+  gst_object_unref (bob->side.bus);
+  gst_object_unref (bob->side.pipeline);
+  g_free (bob);
+}
+
+static guint
+count_src_pads (GstElement * e)
+{
+  guint n;
+
+  GST_OBJECT_LOCK (e);
+  n = e->numsrcpads;
+  GST_OBJECT_UNLOCK (e);
+  return n;
+}
+
+/* Three calls at once into one listening bin (max-calls=3): each caller
+ * hears the tone of its own slot and nothing else, each slot's src pad
+ * carries its caller's tone; a fourth INVITE gets 486; the slot pads go
+ * away with their calls */
+GST_START_TEST (test_three_concurrent_calls)
+{
+  PgsmTestCert *cert;
+  MultiBob *bob;
+  Side *alice[N_CALLS + 1];
+  gchar *call_id[N_CALLS];
+  guint slot_of[N_CALLS], n, k, status = 0;
+  GstMessage *msg;
+  const GstStructure *s;
+  const gchar *state;
+
+  if (!have_srtp ()) {
+    GST_WARNING ("pgsmsrtpenc not available, skipping");
+    return;
+  }
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  bob = multi_bob_new (cert);
+  fail_unless_equals_int (count_src_pads (bob->side.bin), 1);
+
+  for (k = 0; k < N_CALLS; k++) {
+    gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u",
+        bound_port (&bob->side));
+
+    alice[k] = side_new (alice_freqs[k]);
+    g_object_set (alice[k]->bin, "ca-file", pki->root_ca_file, "remote-uri",
+        uri, NULL);
+    g_free (uri);
+    fail_if (gst_element_set_state (alice[k]->pipeline, GST_STATE_PLAYING)
+        == GST_STATE_CHANGE_FAILURE);
+    call_id[k] = take_call_id (wait_for (alice[k], "secured", FALSE));
+  }
+  /* bob's `secured` messages: which slot and pads each call got */
+  for (n = 0; n < N_CALLS; n++) {
+    guint slot = 99;
+
+    msg = wait_for (&bob->side, "secured", FALSE);
+    s = call_state (msg, &state);
+    fail_unless (gst_structure_get_uint (s, "slot", &slot));
+    for (k = 0; k < N_CALLS; k++)
+      if (g_str_equal (call_id[k], gst_structure_get_string (s, "call-id")))
+        break;
+    fail_unless (k < N_CALLS);
+    slot_of[k] = slot;
+    if (slot == 0) {
+      fail_unless_equals_string (gst_structure_get_string (s, "src-pad"),
+          "src");
+      fail_unless_equals_string (gst_structure_get_string (s, "sink-pad"),
+          "sink");
+    } else {
+      gchar *src = g_strdup_printf ("src_%u", slot);
+      gchar *sink = g_strdup_printf ("sink_%u", slot);
+
+      fail_unless_equals_string (gst_structure_get_string (s, "src-pad"),
+          src);
+      fail_unless_equals_string (gst_structure_get_string (s, "sink-pad"),
+          sink);
+      g_free (src);
+      g_free (sink);
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (count_src_pads (bob->side.bin), N_CALLS);
+  fail_unless (slot_of[0] != slot_of[1] && slot_of[1] != slot_of[2]
+      && slot_of[0] != slot_of[2]);
+
+  for (k = 0; k < N_CALLS; k++) {
+    assert_tone (alice[k], bob_slot_freqs[slot_of[k]]);
+    assert_tone (bob->rx[slot_of[k]], alice_freqs[k]);
+  }
+
+  /* a fourth caller: busy */
+  {
+    gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u",
+        bound_port (&bob->side));
+
+    alice[N_CALLS] = side_new (300.0);
+    g_object_set (alice[N_CALLS]->bin, "ca-file", pki->root_ca_file,
+        "remote-uri", uri, NULL);
+    g_free (uri);
+    fail_if (gst_element_set_state (alice[N_CALLS]->pipeline,
+            GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+    msg = wait_for (alice[N_CALLS], "failed", FALSE);
+    fail_unless (gst_structure_get_uint (call_state (msg, &state), "status",
+            &status));
+    fail_unless_equals_int (status, 486);
+    gst_message_unref (msg);
+    side_free (alice[N_CALLS]);
+  }
+
+  for (k = 0; k < N_CALLS; k++) {
+    emit_action (alice[k], "hangup", call_id[k]);
+    gst_message_unref (wait_for (alice[k], "ended", FALSE));
+  }
+  for (k = 0; k < N_CALLS; k++) {
+    gst_message_unref (wait_for (&bob->side, "ended", FALSE));
+    side_free (alice[k]);
+    g_free (call_id[k]);
+  }
+  /* src_1 and src_2 are gone with their calls */
+  fail_unless_equals_int (count_src_pads (bob->side.bin), 1);
+  multi_bob_free (bob);
   pgsm_test_cert_free (cert);
 }
 
@@ -1391,6 +1614,7 @@ pgsmsipbin_suite (void)
   tcase_add_test (tc, test_send_dtmf);
   tcase_add_test (tc, test_peer_vanishes_media_timeout);
   tcase_add_test (tc, test_rtp_port_range_exhausted);
+  tcase_add_test (tc, test_three_concurrent_calls);
   tcase_add_test (tc, test_certificate_matrix);
   tcase_add_test (tc, test_wire_is_encrypted);
   tcase_add_test (tc, test_offer_refused_488);
