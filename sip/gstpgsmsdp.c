@@ -40,17 +40,41 @@ typedef struct
   sdp_session_t *session;
 } ParsedSdp;
 
+/* The codecs the bin carries, named in PgsmSdpLocal by our payload type */
+typedef struct
+{
+  guint pt;                     /* ours: static (PCMU, PCMA) or offered */
+  const gchar *encoding_name;   /* as in GStreamer's RTP caps */
+  const gchar *sdp_name;        /* as in a=rtpmap */
+  guint clock_rate;
+  guint channels;               /* in a=rtpmap, 0 = not written */
+  const gchar *fmtp;            /* our a=fmtp, or NULL */
+} Codec;
+
+static const Codec codecs[] = {
+  {PGSM_SDP_PT_PCMU, "PCMU", "PCMU", 8000, 0, NULL},
+  {PGSM_SDP_PT_PCMA, "PCMA", "PCMA", 8000, 0, NULL},
+  /* RFC 7587: always 48000/2 in SDP, whatever is really sent */
+  {PGSM_SDP_PT_OPUS, "OPUS", "opus", 48000, 2, "useinbandfec=1"},
+};
+
+static const Codec *
+codec_of_pt (guint pt)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (codecs); i++)
+    if (codecs[i].pt == pt)
+      return &codecs[i];
+  return NULL;
+}
+
 const gchar *
 pgsm_sdp_encoding_name (guint payload_type)
 {
-  switch (payload_type) {
-    case PGSM_SDP_PT_PCMU:
-      return "PCMU";
-    case PGSM_SDP_PT_PCMA:
-      return "PCMA";
-    default:
-      return NULL;
-  }
+  const Codec *c = codec_of_pt (payload_type);
+
+  return c ? c->encoding_name : NULL;
 }
 
 /* Directions as the bits of Sofia's sdp_mode_t: 1 = we send, 2 = we
@@ -240,11 +264,17 @@ append_session_head (GString * s, const PgsmSdpLocal * local)
       local->address, addrtype_of (local->address), local->address);
 }
 
+/* a=rtpmap (and a=fmtp) of @codec under the payload type @pt */
 static void
-append_rtpmap (GString * s, guint pt)
+append_rtpmap (GString * s, const Codec * codec, guint pt)
 {
-  g_string_append_printf (s, "a=rtpmap:%u %s/8000\r\n", pt,
-      pgsm_sdp_encoding_name (pt));
+  g_string_append_printf (s, "a=rtpmap:%u %s/%u", pt, codec->sdp_name,
+      codec->clock_rate);
+  if (codec->channels > 0)
+    g_string_append_printf (s, "/%u", codec->channels);
+  g_string_append (s, "\r\n");
+  if (codec->fmtp != NULL)
+    g_string_append_printf (s, "a=fmtp:%u %s\r\n", pt, codec->fmtp);
 }
 
 /* RFC 4733 3: the DTMF events 0-15 */
@@ -297,7 +327,9 @@ pgsm_sdp_offer_new (const PgsmSdpLocal * local, GError ** error)
     g_string_append_printf (s, " %u", local->dtmf_payload_type);
   g_string_append (s, "\r\n");
   for (i = 0; i < local->n_payload_types; i++)
-    append_rtpmap (s, local->payload_types[i]);
+    if (codec_of_pt (local->payload_types[i]) != NULL)
+      append_rtpmap (s, codec_of_pt (local->payload_types[i]),
+          local->payload_types[i]);
   append_dtmf_rtpmap (s, local->dtmf_payload_type);
 
   for (i = 0; i < local->n_suites; i++) {
@@ -405,23 +437,36 @@ local_has_suite (const PgsmSdpLocal * local, PgsmSrtpSuite suite)
   return FALSE;
 }
 
-/* The first codec of the peer's list that we carry, or -1 */
-static gint
-choose_codec (const PgsmSdpLocal * local, sdp_media_t * m)
+/* The first codec of the peer's list that we carry (by name and clock
+ * rate), or NULL; *@pt gets the peer's payload type for it. In an answer
+ * (@answer) the payload type must be the one we offered (RFC 3264 6.1). */
+static const Codec *
+choose_codec (const PgsmSdpLocal * local, sdp_media_t * m, gboolean answer,
+    guint * pt)
 {
   sdp_rtpmap_t *rm;
+  guint i;
 
   for (rm = m->m_rtpmaps; rm != NULL; rm = rm->rm_next) {
-    const gchar *name = pgsm_sdp_encoding_name (rm->rm_pt);
+    if (rm->rm_encoding == NULL)
+      continue;
+    for (i = 0; i < G_N_ELEMENTS (codecs); i++) {
+      const Codec *c = &codecs[i];
 
-    if (name == NULL || !local_has_pt (local, rm->rm_pt))
-      continue;
-    if (rm->rm_encoding == NULL || g_ascii_strcasecmp (rm->rm_encoding,
-            name) != 0 || rm->rm_rate != 8000)
-      continue;
-    return rm->rm_pt;
+      if (!local_has_pt (local, c->pt) || rm->rm_rate != c->clock_rate
+          || g_ascii_strcasecmp (rm->rm_encoding, c->sdp_name) != 0)
+        continue;
+      /* static types are what they are; a dynamic one is the peer's
+       * choice in an offer, ours in an answer */
+      if ((c->pt < 96 || answer) && rm->rm_pt != c->pt)
+        continue;
+      if (c->pt >= 96 && (rm->rm_pt < 96 || rm->rm_pt > 127))
+        continue;
+      *pt = rm->rm_pt;
+      return c;
+    }
   }
-  return -1;
+  return NULL;
 }
 
 /* Fills the remote transport of @d from @m; FALSE with a reason if absent */
@@ -589,7 +634,7 @@ append_answer (PgsmSdpDecision * d, const PgsmSdpLocal * local,
     if (d->dtmf_payload_type != 0)
       g_string_append_printf (s, " %u", d->dtmf_payload_type);
     g_string_append (s, "\r\n");
-    append_rtpmap (s, d->payload_type);
+    append_rtpmap (s, d->codec, d->payload_type);
     append_dtmf_rtpmap (s, d->dtmf_payload_type);
     value = pgsm_crypto_attribute_to_string (d->local_crypto);
     g_string_append_printf (s, "a=crypto:%s\r\n", value);
@@ -609,7 +654,8 @@ read_media (PgsmSdpDecision * d, const PgsmSdpLocal * local,
 {
   sdp_media_t *m = first_audio (session);
   GString *reasons;
-  gint pt;
+  guint pt = 0;
+  const Codec *codec;
 
   if (m == NULL) {
     d->reason = g_strdup ("no accepted audio stream");
@@ -617,14 +663,16 @@ read_media (PgsmSdpDecision * d, const PgsmSdpLocal * local,
   }
   if (!check_profile (d, m))
     return NULL;
-  pt = choose_codec (local, m);
-  if (pt < 0) {
+  codec = choose_codec (local, m, offer != NULL, &pt);
+  if (codec == NULL) {
     d->reason = g_strdup ("no common audio codec");
     return NULL;
   }
+  d->codec = codec;
+  d->codec_id = codec->pt;
   d->payload_type = pt;
-  d->encoding_name = pgsm_sdp_encoding_name (pt);
-  d->clock_rate = 8000;
+  d->encoding_name = codec->encoding_name;
+  d->clock_rate = codec->clock_rate;
   if (!read_transport (d, session, m))
     return NULL;
 
@@ -658,8 +706,9 @@ pgsm_sdp_answer_offer (const PgsmSdpLocal * local, const gchar * remote_offer)
   if (m == NULL)
     goto out;
 
-  /* telephone-events under the offerer's payload type, if we take them */
-  if (local->dtmf_payload_type != 0)
+  /* telephone-events under the offerer's payload type, if we take them
+   * (telephone-event/8000: with an 8 kHz codec only) */
+  if (local->dtmf_payload_type != 0 && d->clock_rate == 8000)
     d->dtmf_payload_type = find_dtmf (m);
 
   /* what we do: what the peer offers, reversed, within what we want */
@@ -716,7 +765,7 @@ pgsm_sdp_accept_answer (const PgsmSdpLocal * local, const PgsmSdpOffer * offer,
     goto out;
   /* telephone-events only when we offered them and the answer keeps them
    * (on our payload type: RFC 3264 6.1) */
-  if (local->dtmf_payload_type != 0
+  if (local->dtmf_payload_type != 0 && d->clock_rate == 8000
       && find_dtmf (m) == local->dtmf_payload_type)
     d->dtmf_payload_type = local->dtmf_payload_type;
 

@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 /* Payload types of the codecs the bin can carry (RFC 3551 static types) */
 #define PGSM_SDP_PT_PCMU 0
 #define PGSM_SDP_PT_PCMA 8
+/* The dynamic payload type we offer Opus on (RFC 7587: opus/48000/2); a
+ * peer's offer may use another one, which our answer then keeps */
+#define PGSM_SDP_PT_OPUS 111
 /* The dynamic payload type we offer RFC 4733 telephone-events (DTMF) on */
 #define PGSM_SDP_PT_TELEPHONE_EVENT 101
 
@@ -87,8 +90,11 @@ typedef struct
   guint remote_rtp_port;
   guint remote_rtcp_port;
   guint payload_type;
-  const gchar *encoding_name;   /* static string: "PCMU", "PCMA" */
+  const gchar *encoding_name;   /* static string: "PCMU", "PCMA", "OPUS" */
   guint clock_rate;
+  guint codec_id;               /* the codec as PgsmSdpLocal names it (our
+                                 * payload type: PGSM_SDP_PT_*) */
+  gconstpointer codec;          /* private: the codec table entry */
   /* telephone-event/8000 agreed on: its payload type (the offerer's
    * number, used both ways); 0 = none */
   guint dtmf_payload_type;

@@ -490,12 +490,15 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
   /**
    * GstPgsmSipBin:codecs:
    *
-   * Comma-separated codecs, in offer order: PCMU, PCMA.
+   * Comma-separated codecs, in offer order: PCMU, PCMA, opus (RFC 7587,
+   * offered on payload type 111; left out when its elements are not
+   * installed).
    *
    * Since: 0.1
    */
   install_string_prop (gobject_class, PROP_CODECS, "codecs",
-      "Comma-separated codecs in offer order (PCMU, PCMA)", DEFAULT_CODECS);
+      "Comma-separated codecs in offer order (PCMU, PCMA, opus)",
+      DEFAULT_CODECS);
   /**
    * GstPgsmSipBin:allow-insecure-signaling:
    *
@@ -1209,22 +1212,55 @@ alloc_media_sockets (Call * call, const Settings * st, GError ** error)
   return FALSE;
 }
 
+/* encoder, payloader, depayloader, decoder of each codec */
+static const gchar *const pcmu_elements[] = { "mulawenc", "rtppcmupay",
+  "rtppcmudepay", "mulawdec"
+};
+static const gchar *const pcma_elements[] = { "alawenc", "rtppcmapay",
+  "rtppcmadepay", "alawdec"
+};
+static const gchar *const opus_elements[] = { "opusenc", "rtpopuspay",
+  "rtpopusdepay", "opusdec"
+};
+
+static const gchar *const *
+codec_elements (const gchar * encoding_name)
+{
+  if (g_strcmp0 (encoding_name, "OPUS") == 0)
+    return opus_elements;
+  if (g_strcmp0 (encoding_name, "PCMA") == 0)
+    return pcma_elements;
+  return pcmu_elements;
+}
+
+static gboolean have_factory (const gchar * name);
+
+/* The codecs of @list we can carry (their four elements are installed), as
+ * our payload types, in the list's order */
 static gboolean
 parse_codecs (const gchar * list, GArray * pts)
 {
   g_auto (GStrv) names = g_strsplit_set (list ? list : "", ", ", -1);
-  guint i;
+  guint i, j;
 
   for (i = 0; names[i] != NULL; i++) {
+    const gchar *const *chain;
+    gboolean present = TRUE;
     guint pt;
 
     if (g_ascii_strcasecmp (names[i], "PCMU") == 0)
       pt = PGSM_SDP_PT_PCMU;
     else if (g_ascii_strcasecmp (names[i], "PCMA") == 0)
       pt = PGSM_SDP_PT_PCMA;
+    else if (g_ascii_strcasecmp (names[i], "opus") == 0)
+      pt = PGSM_SDP_PT_OPUS;
     else
       continue;
-    g_array_append_val (pts, pt);
+    chain = codec_elements (pgsm_sdp_encoding_name (pt));
+    for (j = 0; j < 4; j++)
+      present = present && have_factory (chain[j]);
+    if (present)
+      g_array_append_val (pts, pt);
   }
   return pts->len > 0;
 }
@@ -1253,7 +1289,7 @@ local_for_reinvite (const Call * call, PgsmSdpLocal * local, gboolean rekey)
   local_from_call (call, local);
   local->suites = &call->decision->suite;
   local->n_suites = 1;
-  local->payload_types = &call->decision->payload_type;
+  local->payload_types = &call->decision->codec_id;
   local->n_payload_types = 1;
   /* the media were built with or without telephone-events: keep that */
   local->dtmf_payload_type = call->decision->dtmf_payload_type;
@@ -1385,6 +1421,7 @@ typedef struct
   guint pt;
   guint dtmf_pt;
   const gchar *encoding_name;
+  guint clock_rate;
 } RecvMap;
 
 static void
@@ -1429,16 +1466,19 @@ request_pt_map_cb (GstElement * rtpbin, guint session, guint pt,
     RecvMap * map)
 {
   const gchar *name;
+  guint rate = 8000;
 
-  if (pt == map->pt)
+  if (pt == map->pt) {
     name = map->encoding_name;
-  else if (map->dtmfdepay != NULL && pt == map->dtmf_pt)
+    rate = map->clock_rate;
+  } else if (map->dtmfdepay != NULL && pt == map->dtmf_pt) {
     name = "TELEPHONE-EVENT";
-  else
+  } else {
     return NULL;
+  }
   return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
-      "audio", "clock-rate", G_TYPE_INT, 8000, "encoding-name", G_TYPE_STRING,
-      name, "payload", G_TYPE_INT, (gint) pt, NULL);
+      "audio", "clock-rate", G_TYPE_INT, (gint) rate, "encoding-name",
+      G_TYPE_STRING, name, "payload", G_TYPE_INT, (gint) pt, NULL);
 }
 
 /* The SRTP elements, keyed from the decision. Fail closed: without them no
@@ -1642,7 +1682,8 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
 {
   GstBin *bin = GST_BIN (self);
   PgsmSdpDecision *d = call->decision;
-  gboolean pcmu = d->payload_type == PGSM_SDP_PT_PCMU;
+  /* the elements of the codec: encoder, payloader, depayloader, decoder */
+  const gchar *const *chain = codec_elements (d->encoding_name);
   GstElement *rtpbin, *queue, *enc, *pay, *dec, *conv, *res, *send;
   RecvMap *map;
   GstElement *rtp_src, *rtcp_src, *rtp_sink, *rtcp_sink;
@@ -1672,8 +1713,8 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
       "max-size-buffers", 0, "max-size-bytes", 0, "leaky", 2, NULL);
   call->valve = gst_object_ref (make (call, bin, "valve"));
   g_object_set (call->valve, "drop", !direction_sends (d->direction), NULL);
-  enc = make (call, bin, pcmu ? "mulawenc" : "alawenc");
-  pay = make (call, bin, pcmu ? "rtppcmupay" : "rtppcmapay");
+  enc = make (call, bin, chain[0]);
+  pay = make (call, bin, chain[1]);
   /* initial sequence number below 2^15 (RFC 4568 7.1.4 / SRTP ROC safety) */
   g_object_set (pay, "seqnum-offset", (gint) g_random_int_range (0, 0x8000),
       "pt", d->payload_type, "min-ptime", (gint64) 20 * GST_MSECOND,
@@ -1686,14 +1727,14 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   call->rtcp_sink = gst_object_ref (rtcp_sink);
 
   /* receive: udpsrc -> rtpbin -> depayloader -> decoder -> src */
-  caps = g_strdup_printf ("application/x-srtp,media=audio,clock-rate=8000,"
-      "encoding-name=%s,payload=%u", d->encoding_name, d->payload_type);
+  caps = g_strdup_printf ("application/x-srtp,media=audio,clock-rate=%u,"
+      "encoding-name=%s,payload=%u", d->clock_rate, d->encoding_name,
+      d->payload_type);
   rtp_src = make_udpsrc (call, bin, call->rtp_socket, caps);
   g_free (caps);
   rtcp_src = make_udpsrc (call, bin, call->rtcp_socket, "application/x-srtcp");
-  call->depay = gst_object_ref (make (call, bin, pcmu ? "rtppcmudepay" :
-          "rtppcmadepay"));
-  dec = make (call, bin, pcmu ? "mulawdec" : "alawdec");
+  call->depay = gst_object_ref (make (call, bin, chain[2]));
+  dec = make (call, bin, chain[3]);
   conv = make (call, bin, "audioconvert");
   res = make (call, bin, "audioresample");
 
@@ -1701,6 +1742,7 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   map->depay = gst_object_ref (call->depay);
   map->pt = d->payload_type;
   map->encoding_name = d->encoding_name;
+  map->clock_rate = d->clock_rate;
   send = pay;
   if (d->dtmf_payload_type != 0) {
     /* RFC 4733 events share the audio stream: rtpdtmfmux gives them its
@@ -2434,7 +2476,15 @@ on_reinvite (GstPgsmSofia * sofia, const gchar * call_id, const gchar * sdp,
   call->sdp_version++;
   local_for_reinvite (call, &local, FALSE);
   d = pgsm_sdp_answer_offer (&local, sdp);
-  if (!pgsm_sdp_decision_is_accepted (d)) {
+  if (pgsm_sdp_decision_is_accepted (d)
+      && d->payload_type != call->decision->payload_type) {
+    /* the media run with their payload type; not renegotiated */
+    d->status = PGSM_SDP_STATUS_NOT_ACCEPTABLE;
+    g_free (d->reason);
+    d->reason = g_strdup ("the payload type of the audio cannot change "
+        "during a call");
+  }
+  if (d->status != 0 || !pgsm_sdp_decision_is_accepted (d)) {
     /* the call goes on with what is in force; never clear RTP */
     GST_ELEMENT_WARNING (self, STREAM, DECRYPT_NOKEY,
         ("Refused a change of the call without usable SRTP keys; the call "

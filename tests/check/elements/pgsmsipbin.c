@@ -857,6 +857,55 @@ GST_START_TEST (test_three_concurrent_calls)
 
 GST_END_TEST;
 
+/* Opus (RFC 7587) when both sides list it first: negotiated on payload type
+ * 111 at 48 kHz, tones both ways through opusenc/opusdec and SRTP */
+GST_START_TEST (test_call_opus)
+{
+  PgsmTestCert *cert;
+  Side *bob, *alice;
+  GstMessage *msg;
+  const GstStructure *s;
+  const gchar *state;
+  gchar *uri;
+  GstElementFactory *f = gst_element_factory_find ("opusenc");
+
+  if (!have_srtp () || f == NULL) {
+    GST_WARNING ("pgsmsrtpenc or opusenc not available, skipping");
+    g_clear_object (&f);
+    return;
+  }
+  gst_object_unref (f);
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  bob = side_new (BOB_FREQ);
+  g_object_set (bob->bin, "listen-uri", "sips:127.0.0.1:0",
+      "cert-file", cert->chain_file, "key-file", cert->key_file,
+      "auto-answer", TRUE, "codecs", "opus,PCMU", NULL);
+  fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  alice = side_new (ALICE_FREQ);
+  uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", bound_port (bob));
+  g_object_set (alice->bin, "ca-file", pki->root_ca_file, "remote-uri", uri,
+      "codecs", "opus,PCMA", NULL);
+  g_free (uri);
+  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  msg = wait_for (alice, "secured", FALSE);
+  s = call_state (msg, &state);
+  fail_unless_equals_string (gst_structure_get_string (s, "codec"), "OPUS");
+  gst_message_unref (msg);
+  msg = wait_for (bob, "secured", FALSE);
+  fail_unless_equals_string (gst_structure_get_string (call_state (msg,
+              &state), "codec"), "OPUS");
+  gst_message_unref (msg);
+  assert_tone (alice, BOB_FREQ);
+  assert_tone (bob, ALICE_FREQ);
+  side_free (alice);
+  side_free (bob);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_cycles_no_leaked_threads)
 {
   PgsmTestCert *cert;
@@ -1615,6 +1664,7 @@ pgsmsipbin_suite (void)
   tcase_add_test (tc, test_peer_vanishes_media_timeout);
   tcase_add_test (tc, test_rtp_port_range_exhausted);
   tcase_add_test (tc, test_three_concurrent_calls);
+  tcase_add_test (tc, test_call_opus);
   tcase_add_test (tc, test_certificate_matrix);
   tcase_add_test (tc, test_wire_is_encrypted);
   tcase_add_test (tc, test_offer_refused_488);

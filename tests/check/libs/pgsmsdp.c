@@ -638,6 +638,53 @@ GST_START_TEST (test_telephone_event)
 
 GST_END_TEST;
 
+/* Opus (RFC 7587): offered as opus/48000/2 on 111 with useinbandfec; an
+ * offer on another dynamic type is answered on that type; an answer must
+ * keep ours */
+GST_START_TEST (test_opus)
+{
+  static const guint opus_first[] = { PGSM_SDP_PT_OPUS, PGSM_SDP_PT_PCMU };
+  PgsmSdpLocal alice, bob;
+  g_autoptr (PgsmSdpOffer) offer = NULL;
+  g_autoptr (PgsmSdpDecision) at_bob = NULL;
+  g_autoptr (PgsmSdpDecision) at_alice = NULL;
+  g_autoptr (PgsmSdpDecision) d96 = NULL;
+  gchar *o;
+
+  local_init (&alice);
+  local_init (&bob);
+  alice.payload_types = opus_first;
+  alice.n_payload_types = 2;
+  bob.payload_types = opus_first;
+  bob.n_payload_types = 2;
+  offer = pgsm_sdp_offer_new (&alice, NULL);
+  fail_unless (strstr (offer->sdp, "RTP/SAVP 111 0\r\n") != NULL, "%s",
+      offer->sdp);
+  fail_unless (strstr (offer->sdp, "a=rtpmap:111 opus/48000/2\r\n"
+          "a=fmtp:111 useinbandfec=1\r\na=rtpmap:0 PCMU/8000\r\n") != NULL);
+  at_bob = pgsm_sdp_answer_offer (&bob, offer->sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (at_bob), "%s", at_bob->reason);
+  fail_unless_equals_string (at_bob->encoding_name, "OPUS");
+  fail_unless_equals_int (at_bob->clock_rate, 48000);
+  fail_unless_equals_int (at_bob->payload_type, 111);
+  at_alice = pgsm_sdp_accept_answer (&alice, offer, at_bob->answer_sdp);
+  fail_unless (pgsm_sdp_decision_is_accepted (at_alice), "%s",
+      at_alice->reason);
+  fail_unless_equals_string (at_alice->encoding_name, "OPUS");
+
+  o = make_offer ("RTP/SAVP", "96 0", "a=rtpmap:96 opus/48000/2\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n");
+  d96 = pgsm_sdp_answer_offer (&bob, o);
+  g_free (o);
+  fail_unless (pgsm_sdp_decision_is_accepted (d96), "%s", d96->reason);
+  fail_unless_equals_int (d96->payload_type, 96);
+  fail_unless_equals_int (d96->codec_id, PGSM_SDP_PT_OPUS);
+  fail_unless (strstr (d96->answer_sdp, "RTP/SAVP 96\r\n"
+          "a=rtpmap:96 opus/48000/2\r\n") != NULL, "%s", d96->answer_sdp);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_parse_suites)
 {
   GArray *a = g_array_new (FALSE, FALSE, sizeof (PgsmSrtpSuite));
@@ -681,6 +728,7 @@ pgsmsdp_suite (void)
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_parse_suites);
   tcase_add_test (tc, test_telephone_event);
+  tcase_add_test (tc, test_opus);
   tcase_add_test (tc, test_hold_resume_keeps_keys);
   tcase_add_test (tc, test_hold_by_peer_variants);
   tcase_add_test (tc, test_reoffer_other_suite_fresh_key);
