@@ -84,6 +84,8 @@ typedef struct _SofiaCall
   gboolean reinvite_pending;    /* a re-INVITE from the peer awaits our
                                  * final response */
   guint auth_tries;             /* challenges to our INVITE answered */
+  gboolean answered;            /* outgoing: a 2xx came */
+  gboolean bye_when_ready;      /* hung up between the 2xx and the ACK */
   gchar *flow;                  /* incoming over TLS: the caller's source
                                  * address, to send our requests back on the
                                  * connection it opened */
@@ -392,6 +394,8 @@ on_r_invite (GstPgsmSofia * self, int status, const char *phrase,
         (guint) status, phrase);
     return;
   }
+  if (status < 300)
+    call->answered = TRUE;
   g_signal_emit (self, signals[SIGNAL_ANSWERED], 0, call->call_id,
       (guint) status, phrase, status < 300 ? payload_of (sip) : NULL);
 }
@@ -406,8 +410,13 @@ on_i_state (GstPgsmSofia * self, int status, const char *phrase,
     return;
   tl_gets (tags, NUTAG_CALLSTATE_REF (state), TAG_END ());
   GST_DEBUG ("call %s: state %s", call->call_id, nua_callstate_name (state));
-  if (state == nua_callstate_ready)
+  if (state == nua_callstate_ready && call->bye_when_ready) {
+    /* a 2xx we refused (no usable keys, say): end the dialog at once */
+    call->bye_when_ready = FALSE;
+    nua_bye (call->nh, TAG_END ());
+  } else if (state == nua_callstate_ready) {
     g_signal_emit (self, signals[SIGNAL_ESTABLISHED], 0, call->call_id);
+  }
   else if (state == nua_callstate_terminated)
     end_call (self, call, status, phrase);
 }
@@ -883,8 +892,13 @@ do_hangup (GstPgsmSofia * self, Op * op)
 
   if (call == NULL)
     return;
-  /* BYE an established dialog, CANCEL ours in progress, 603 theirs */
-  if (nua_handle_has_active_call (call->nh))
+  /* BYE an established dialog, CANCEL ours in progress, 603 theirs; ours
+   * answered but not ACKed yet (a 2xx cannot be CANCELled): BYE once the
+   * ACK is out */
+  if (call->outgoing && call->answered
+      && !nua_handle_has_active_call (call->nh))
+    call->bye_when_ready = TRUE;
+  else if (nua_handle_has_active_call (call->nh))
     nua_bye (call->nh, TAG_IF (call->flow != NULL,
             NUTAG_PROXY (URL_STRING_MAKE (call->flow))), TAG_END ());
   else if (call->outgoing)

@@ -18,28 +18,20 @@
 #include "config.h"
 #endif
 
-#include <signal.h>
-#include <sys/wait.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/pgsm/pgsm.h>
 #include "pki.h"
+#include "sipppeer.h"
 
 #define WAIT_S 20
 #define PASSWORD "s3cret-pw-7Hq"
 
-static PgsmTestPki *pki;
+/* sipp -key values of the registrar scenario */
+static const gchar *const password_keys[] = { "pass", PASSWORD, NULL };
 
-/* stunnel (TLS on tls_port) in front of sipp (TCP on tcp_port) */
-typedef struct
-{
-  gchar *dir;
-  guint tls_port;
-  guint tcp_port;
-  GPid sipp;
-  GPid stunnel;
-} Registrar;
+static PgsmTestPki *pki;
 
 static void
 pki_setup (void)
@@ -54,164 +46,6 @@ pki_teardown (void)
   g_clear_pointer (&pki, pgsm_test_pki_free);
 }
 
-static gboolean
-have_tools (void)
-{
-  gchar *sipp = g_find_program_in_path ("sipp");
-  gchar *stunnel = g_find_program_in_path ("stunnel4");
-  gboolean ok = sipp != NULL && stunnel != NULL;
-
-  g_free (sipp);
-  g_free (stunnel);
-  if (!ok)
-    GST_WARNING ("sipp or stunnel4 not installed: skipping");
-  return ok;
-}
-
-/* A TCP port that was free a moment ago */
-static guint
-free_tcp_port (void)
-{
-  GSocketListener *l = g_socket_listener_new ();
-  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
-
-  g_socket_listener_close (l);
-  g_object_unref (l);
-  return port;
-}
-
-static gboolean
-port_accepts (guint port)
-{
-  GSocketClient *c = g_socket_client_new ();
-  GSocketConnection *conn;
-
-  conn = g_socket_client_connect_to_host (c, "127.0.0.1", port, NULL, NULL);
-  g_object_unref (c);
-  if (conn == NULL)
-    return FALSE;
-  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-  g_object_unref (conn);
-  return TRUE;
-}
-
-static GPid
-spawn (gchar ** argv)
-{
-  GError *err = NULL;
-  GPid pid = 0;
-
-  fail_unless (g_spawn_async (NULL, argv, NULL,
-          G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-          G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, &err), "%s",
-      err ? err->message : "");
-  return pid;
-}
-
-/* Waits up to @seconds for @pid to exit by itself; its exit status, or -1
- * (then it is still running) */
-static gint
-wait_pid (GPid pid, guint seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-  int status;
-
-  while (g_get_monotonic_time () < deadline) {
-    if (waitpid (pid, &status, WNOHANG) == pid)
-      return WIFEXITED (status) ? WEXITSTATUS (status) : 128;
-    g_usleep (50 * 1000);
-  }
-  return -1;
-}
-
-static void
-stop_pid (GPid * pid)
-{
-  if (*pid <= 0)
-    return;
-  kill (*pid, SIGTERM);
-  waitpid (*pid, NULL, 0);
-  g_spawn_close_pid (*pid);
-  *pid = 0;
-}
-
-/* Starts sipp with @scenario (in tests/sipp) and stunnel on the peer's
- * ports (new ones the first time), the accepted password being @password
- * and the media port of its SDP @mport; returns once stunnel accepts */
-static void
-peer_start (Registrar * r, const gchar * scenario_name,
-    const gchar * password, guint mport)
-{
-  PgsmTestCert *cert;
-  gchar *conf, *conf_file, *scenario, *tcp, *tls, *media;
-  gint64 deadline;
-
-  if (r->dir == NULL) {
-    r->dir = g_dir_make_tmp ("pgsm-registrar-XXXXXX", NULL);
-    r->tls_port = free_tcp_port ();
-    r->tcp_port = free_tcp_port ();
-  }
-  cert = pgsm_test_pki_issue_server (pki, "registrar", "127.0.0.1");
-  conf = g_strdup_printf ("foreground = yes\npid =\ndebug = 3\n"
-      "[sip]\naccept = 127.0.0.1:%u\nconnect = 127.0.0.1:%u\n"
-      "cert = %s\nkey = %s\n", r->tls_port, r->tcp_port, cert->chain_file,
-      cert->key_file);
-  conf_file = g_build_filename (r->dir, "stunnel.conf", NULL);
-  fail_unless (g_file_set_contents (conf_file, conf, -1, NULL));
-  scenario = g_build_filename (TEST_SOURCE_DIR, "..", "sipp", scenario_name,
-      NULL);
-  tcp = g_strdup_printf ("%u", r->tcp_port);
-  tls = g_strdup_printf ("%u", r->tls_port);
-  media = g_strdup_printf ("%u", mport);
-  {
-    gchar *argv[] = { (gchar *) "sipp", (gchar *) "-sf", scenario,
-      (gchar *) "-t", (gchar *) "t1", (gchar *) "-i", (gchar *) "127.0.0.1",
-      (gchar *) "-p", tcp, (gchar *) "-m", (gchar *) "1",
-      (gchar *) "-key", (gchar *) "pass", (gchar *) password,
-      (gchar *) "-key", (gchar *) "tlsport", tls,
-      (gchar *) "-key", (gchar *) "mport", media,
-      (gchar *) "-timeout", (gchar *) "60s", (gchar *) "-nostdin", NULL
-    };
-    r->sipp = spawn (argv);
-  }
-  {
-    gchar *argv[] = { (gchar *) "stunnel4", conf_file, NULL };
-    r->stunnel = spawn (argv);
-  }
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (!port_accepts (r->tls_port) && g_get_monotonic_time () < deadline)
-    g_usleep (50 * 1000);
-  fail_unless (port_accepts (r->tls_port), "stunnel did not start");
-  g_free (media);
-  g_free (tls);
-  g_free (tcp);
-  g_free (scenario);
-  g_free (conf_file);
-  g_free (conf);
-  pgsm_test_cert_free (cert);
-}
-
-static void
-registrar_stop (Registrar * r)
-{
-  stop_pid (&r->stunnel);
-  stop_pid (&r->sipp);
-}
-
-static void
-registrar_free (Registrar * r)
-{
-  registrar_stop (r);
-  if (r->dir != NULL) {
-    gchar *conf = g_build_filename (r->dir, "stunnel.conf", NULL);
-
-    g_unlink (conf);
-    g_free (conf);
-    g_rmdir (r->dir);
-  }
-  g_free (r->dir);
-}
-
 typedef struct
 {
   GstElement *pipeline;
@@ -220,7 +54,7 @@ typedef struct
 } Phone;
 
 static Phone *
-phone_new (const Registrar * r, const gchar * password)
+phone_new (const PgsmSippPeer * r, const gchar * password)
 {
   Phone *p = g_new0 (Phone, 1);
   gchar *registrar = g_strdup_printf ("sips:127.0.0.1:%u", r->tls_port);
@@ -290,14 +124,14 @@ wait_state (Phone * p, const gchar * state, gboolean error_ok,
  * then `registered` with the expiry; the un-REGISTER at NULL is answered */
 GST_START_TEST (test_register_digest)
 {
-  Registrar r = { 0, };
+  PgsmSippPeer r = { 0, };
   Phone *p;
   GstMessage *msg;
   guint status = 0, expires = 0;
 
-  if (!have_tools ())
+  if (!pgsm_sipp_available ())
     return;
-  peer_start (&r, "registrar.xml", PASSWORD, 0);
+  pgsm_sipp_peer_start_uas (&r, pki, "registrar.xml", password_keys);
   p = phone_new (&r, PASSWORD);
   fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
@@ -311,7 +145,7 @@ GST_START_TEST (test_register_digest)
   fail_unless_equals_int (expires, 600);
   gst_message_unref (msg);
   phone_free (p);
-  registrar_free (&r);
+  pgsm_sipp_peer_clear (&r);
 }
 
 GST_END_TEST;
@@ -320,15 +154,15 @@ GST_END_TEST;
  * and `failed`; the password never shows in the error */
 GST_START_TEST (test_register_wrong_password)
 {
-  Registrar r = { 0, };
+  PgsmSippPeer r = { 0, };
   Phone *p;
   GstMessage *msg;
   GError *err = NULL;
   gchar *dbg = NULL;
 
-  if (!have_tools ())
+  if (!pgsm_sipp_available ())
     return;
-  peer_start (&r, "registrar.xml", PASSWORD, 0);
+  pgsm_sipp_peer_start_uas (&r, pki, "registrar.xml", password_keys);
   p = phone_new (&r, "not-the-password");
   fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
@@ -343,7 +177,7 @@ GST_START_TEST (test_register_wrong_password)
   g_free (dbg);
   gst_message_unref (msg);
   phone_free (p);
-  registrar_free (&r);
+  pgsm_sipp_peer_clear (&r);
 }
 
 GST_END_TEST;
@@ -353,23 +187,21 @@ GST_END_TEST;
  * interval (5 s) */
 GST_START_TEST (test_registrar_down_then_back)
 {
-  Registrar r = { 0, };
+  PgsmSippPeer r = { 0, };
   Phone *p;
   guint warnings = 0;
   gint64 t0;
 
-  if (!have_tools ())
+  if (!pgsm_sipp_available ())
     return;
-  r.dir = g_dir_make_tmp ("pgsm-registrar-XXXXXX", NULL);
-  r.tls_port = free_tcp_port ();
-  r.tcp_port = free_tcp_port ();
+  pgsm_sipp_peer_reserve (&r);
   p = phone_new (&r, PASSWORD);
   fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
   gst_message_unref (wait_state (p, "registering", FALSE, &warnings));
   /* the first attempt fails: connection refused */
   g_usleep (G_USEC_PER_SEC);
-  peer_start (&r, "registrar.xml", PASSWORD, 0);
+  pgsm_sipp_peer_start_uas (&r, pki, "registrar.xml", password_keys);
   t0 = g_get_monotonic_time ();
   gst_message_unref (wait_state (p, "registered", FALSE, &warnings));
   GST_INFO ("registered %.1f s after the registrar came back, %u warnings",
@@ -377,7 +209,7 @@ GST_START_TEST (test_registrar_down_then_back)
   fail_unless (warnings >= 1);
   fail_unless (g_get_monotonic_time () - t0 < 8 * G_USEC_PER_SEC);
   phone_free (p);
-  registrar_free (&r);
+  pgsm_sipp_peer_clear (&r);
 }
 
 GST_END_TEST;
@@ -403,7 +235,7 @@ media_socket (guint * port)
 }
 
 static Phone *
-caller_new (const Registrar * r, const gchar * password)
+caller_new (const PgsmSippPeer * r, const gchar * password)
 {
   Phone *p = g_new0 (Phone, 1);
   gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", r->tls_port);
@@ -427,7 +259,7 @@ caller_new (const Registrar * r, const gchar * password)
  * media port, and our BYE completes the peer's scenario */
 GST_START_TEST (test_invite_digest)
 {
-  Registrar r = { 0, };
+  PgsmSippPeer r = { 0, };
   Phone *p;
   GstMessage *msg;
   GSocket *media;
@@ -437,10 +269,16 @@ GST_START_TEST (test_invite_digest)
   guint8 buf[2048];
   gint64 deadline;
 
-  if (!have_tools ())
+  if (!pgsm_sipp_available ())
     return;
   media = media_socket (&mport);
-  peer_start (&r, "uas-digest.xml", PASSWORD, mport);
+  {
+    gchar *mp = g_strdup_printf ("%u", mport);
+    const gchar *keys[] = { "pass", PASSWORD, "mport", mp, NULL };
+
+    pgsm_sipp_peer_start_uas (&r, pki, "uas-digest.xml", keys);
+    g_free (mp);
+  }
   p = caller_new (&r, PASSWORD);
   fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
@@ -473,13 +311,11 @@ GST_START_TEST (test_invite_digest)
   gst_message_unref (wait_state (p, "ended", FALSE, NULL));
   /* sipp saw the whole scenario: INVITE, 407, ACK, INVITE with the
    * digest, 200, ACK, BYE */
-  fail_unless_equals_int (wait_pid (r.sipp, 10), 0);
-  g_spawn_close_pid (r.sipp);
-  r.sipp = 0;
+  fail_unless_equals_int (pgsm_sipp_peer_wait (&r, 10), 0);
 
   g_free (call_id);
   phone_free (p);
-  registrar_free (&r);
+  pgsm_sipp_peer_clear (&r);
   g_object_unref (media);
 }
 
@@ -489,16 +325,22 @@ GST_END_TEST;
  * `failed` with that status */
 GST_START_TEST (test_invite_wrong_password)
 {
-  Registrar r = { 0, };
+  PgsmSippPeer r = { 0, };
   Phone *p;
   GstMessage *msg;
   GSocket *media;
   guint mport = 0, status = 0;
 
-  if (!have_tools ())
+  if (!pgsm_sipp_available ())
     return;
   media = media_socket (&mport);
-  peer_start (&r, "uas-digest.xml", PASSWORD, mport);
+  {
+    gchar *mp = g_strdup_printf ("%u", mport);
+    const gchar *keys[] = { "pass", PASSWORD, "mport", mp, NULL };
+
+    pgsm_sipp_peer_start_uas (&r, pki, "uas-digest.xml", keys);
+    g_free (mp);
+  }
   p = caller_new (&r, "not-the-password");
   fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
@@ -507,11 +349,9 @@ GST_START_TEST (test_invite_wrong_password)
           "status", &status));
   fail_unless_equals_int (status, 403);
   gst_message_unref (msg);
-  fail_unless_equals_int (wait_pid (r.sipp, 10), 0);
-  g_spawn_close_pid (r.sipp);
-  r.sipp = 0;
+  fail_unless_equals_int (pgsm_sipp_peer_wait (&r, 10), 0);
   phone_free (p);
-  registrar_free (&r);
+  pgsm_sipp_peer_clear (&r);
   g_object_unref (media);
 }
 
