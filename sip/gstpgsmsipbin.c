@@ -130,6 +130,7 @@ enum
   PROP_REGISTRAR,
   PROP_USERNAME,
   PROP_PASSWORD,
+  PROP_PROXY,
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -175,6 +176,7 @@ typedef struct
   guint media_timeout;
   guint max_calls;
   gchar *registrar;
+  gchar *proxy;
   gchar *username;
   gchar *password;              /* never logged; wiped when freed */
 } Settings;
@@ -365,6 +367,18 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
    */
   install_string_prop (gobject_class, PROP_REGISTRAR, "registrar",
       "SIP registrar URI (sips:); NULL = do not register", DEFAULT_REGISTRAR);
+  /**
+   * GstPgsmSipBin:proxy:
+   *
+   * An outbound proxy (`sips:proxy.example.com`): every request we send
+   * (INVITE, REGISTER...) goes to it, whatever URI is called. Its
+   * certificate is the one checked before a call (identity: the proxy's
+   * host). NULL: requests go where their URI says.
+   *
+   * Since: 0.1
+   */
+  install_string_prop (gobject_class, PROP_PROXY, "proxy",
+      "Outbound proxy URI (sips:); NULL = none", NULL);
   /**
    * GstPgsmSipBin:username:
    *
@@ -779,6 +793,7 @@ settings_clear (Settings * s)
   g_free (s->srtp_suites);
   g_free (s->codecs);
   g_free (s->registrar);
+  g_free (s->proxy);
   g_free (s->username);
   if (s->password != NULL)
     memset (s->password, 0, strlen (s->password));
@@ -800,6 +815,7 @@ settings_copy_locked (GstPgsmSipBin * self, Settings * s)
   s->srtp_suites = g_strdup (self->props.srtp_suites);
   s->codecs = g_strdup (self->props.codecs);
   s->registrar = g_strdup (self->props.registrar);
+  s->proxy = g_strdup (self->props.proxy);
   s->username = g_strdup (self->props.username);
   s->password = g_strdup (self->props.password);
 }
@@ -882,6 +898,9 @@ gst_pgsm_sip_bin_set_property (GObject * object, guint prop_id,
     case PROP_REGISTRAR:
       set_string (&self->props.registrar, value);
       break;
+    case PROP_PROXY:
+      set_string (&self->props.proxy, value);
+      break;
     case PROP_USERNAME:
       set_string (&self->props.username, value);
       break;
@@ -958,6 +977,9 @@ gst_pgsm_sip_bin_get_property (GObject * object, guint prop_id,
       break;
     case PROP_REGISTRAR:
       g_value_set_string (value, self->props.registrar);
+      break;
+    case PROP_PROXY:
+      g_value_set_string (value, self->props.proxy);
       break;
     case PROP_USERNAME:
       g_value_set_string (value, self->props.username);
@@ -2107,6 +2129,27 @@ setup_thread_func (gpointer data)
         ("Refusing to call over insecure signalling."),
         ("%s is not a sips: URI; SDES keys must travel over TLS "
             "(allow-insecure-signaling is false)", call->remote_uri));
+  } else if (st.proxy != NULL) {
+    /* the TLS server we talk to is the proxy: its certificate counts */
+    gboolean proxy_tls = FALSE;
+    gchar *proxy_host = NULL;
+    guint proxy_port = 0;
+
+    ok = parse_sip_uri (st.proxy, FALSE, &proxy_tls, &proxy_host,
+        &proxy_port);
+    if (!ok)
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid proxy URI."),
+          ("proxy '%s'", st.proxy));
+    else if (!proxy_tls && !st.allow_insecure) {
+      ok = FALSE;
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("Refusing to call over insecure signalling."),
+          ("proxy %s is not a sips: URI (allow-insecure-signaling is false)",
+              st.proxy));
+    } else if (proxy_tls)
+      ok = precheck_server (self, proxy_host, proxy_port, &st, cancellable,
+          FALSE, &call->peer_sha256, &call->tls_description) == PRECHECK_OK;
+    g_free (proxy_host);
   } else if (tls) {
     ok = precheck_server (self, call->host, call->port, &st, cancellable,
         FALSE, &call->peer_sha256, &call->tls_description) == PRECHECK_OK;
@@ -2902,6 +2945,15 @@ register_thread_func (gpointer data)
         ("registrar '%s'", st.registrar));
     goto done;
   }
+  /* through an outbound proxy, the proxy is the TLS server to check */
+  if (st.proxy != NULL) {
+    g_clear_pointer (&host, g_free);
+    if (!parse_sip_uri (st.proxy, FALSE, &tls, &host, &port)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid proxy URI."),
+          ("proxy '%s'", st.proxy));
+      goto done;
+    }
+  }
   if (!tls && !st.allow_insecure) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Refusing to register over insecure signalling."),
@@ -3138,6 +3190,7 @@ start (GstPgsmSipBin * self)
   config.verify_outgoing = TRUE;
   config.username = st.username;
   config.password = st.password;
+  config.proxy = st.proxy;
   sofia = gst_pgsm_sofia_new (&config, &err);
   if (sofia == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,

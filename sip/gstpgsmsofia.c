@@ -101,6 +101,7 @@ struct _GstPgsmSofia
   gchar *local_uri;
   gboolean verify_outgoing;
   guint sip_t1_ms;
+  gchar *proxy;
   gchar *username;              /* digest credentials; password wiped */
   gchar *password;
 
@@ -205,6 +206,7 @@ gst_pgsm_sofia_finalize (GObject * object)
   g_free (self->certificate_dir);
   g_free (self->local_uri);
   g_free (self->username);
+  g_free (self->proxy);
   wipe_free (self->password);
   g_clear_error (&self->start_error);
   g_main_loop_unref (self->loop);
@@ -619,6 +621,7 @@ stack_start (GstPgsmSofia * self, GError ** error)
    * directory, valid dates and a subject matching the host we dial. */
   self->nua = nua_create (self->root, event_cb, self,
       NUTAG_URL (self->bind_url),
+      TAG_IF (self->proxy != NULL, NUTAG_PROXY (self->proxy)),
       TAG_IF (self->certificate_dir != NULL,
           TPTAG_CERTIFICATE (self->certificate_dir)),
       TPTAG_TLS_VERIFY_POLICY (self->verify_outgoing ?
@@ -714,6 +717,7 @@ gst_pgsm_sofia_new (const GstPgsmSofiaConfig * config, GError ** error)
   self->verify_outgoing = config->verify_outgoing;
   self->sip_t1_ms = config->sip_t1_ms;
   self->username = g_strdup (config->username);
+  self->proxy = g_strdup (config->proxy);
   self->password = g_strdup (config->password);
 
   self->thread = g_thread_try_new ("pgsmsofia", sofia_thread, self, error);

@@ -35,6 +35,8 @@ typedef struct
                                  * INVITEs (copied; the password is wiped
                                  * when freed); NULL = none */
   const gchar *password;
+  const gchar *proxy;           /* outbound proxy for every request, or
+                                 * NULL */
 } GstPgsmSofiaConfig;
 
 GstPgsmSofia *gst_pgsm_sofia_new (const GstPgsmSofiaConfig * config,

@@ -357,6 +357,55 @@ GST_START_TEST (test_invite_wrong_password)
 
 GST_END_TEST;
 
+/* Through an outbound proxy: the INVITE for a URI whose host does not
+ * even resolve goes to the proxy, whose certificate is the one checked
+ * (peer-certificate-sha256 of `secured` is the proxy's); the proxy
+ * challenges, we answer, the call is secured */
+GST_START_TEST (test_invite_through_proxy)
+{
+  PgsmSippPeer r = { 0, };
+  Phone *p;
+  GstMessage *msg;
+  GSocket *media;
+  guint mport = 0;
+  gchar *proxy, *call_id;
+  gboolean ok = FALSE;
+
+  if (!pgsm_sipp_available ())
+    return;
+  media = media_socket (&mport);
+  {
+    gchar *mp = g_strdup_printf ("%u", mport);
+    const gchar *keys[] = { "pass", PASSWORD, "mport", mp, NULL };
+
+    pgsm_sipp_peer_start_uas (&r, pki, "uas-digest.xml", keys);
+    g_free (mp);
+  }
+  p = caller_new (&r, PASSWORD);
+  proxy = g_strdup_printf ("sips:127.0.0.1:%u", r.tls_port);
+  g_object_set (p->bin, "remote-uri", "sips:bob@pbx.invalid", "proxy", proxy,
+      NULL);
+  g_free (proxy);
+  fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  msg = wait_state (p, "secured", FALSE, NULL);
+  call_id = g_strdup (gst_structure_get_string (gst_message_get_structure
+          (msg), "call-id"));
+  fail_unless (strlen (gst_structure_get_string (gst_message_get_structure
+              (msg), "peer-certificate-sha256")) == 64);
+  gst_message_unref (msg);
+  g_signal_emit_by_name (p->bin, "hangup", call_id, &ok);
+  fail_unless (ok);
+  gst_message_unref (wait_state (p, "ended", FALSE, NULL));
+  fail_unless_equals_int (pgsm_sipp_peer_wait (&r, 10), 0);
+  g_free (call_id);
+  phone_free (p);
+  pgsm_sipp_peer_clear (&r);
+  g_object_unref (media);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsmsipauth_suite (void)
 {
@@ -371,6 +420,7 @@ pgsmsipauth_suite (void)
   tcase_add_test (tc, test_registrar_down_then_back);
   tcase_add_test (tc, test_invite_digest);
   tcase_add_test (tc, test_invite_wrong_password);
+  tcase_add_test (tc, test_invite_through_proxy);
   return s;
 }
 
