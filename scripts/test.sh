@@ -7,7 +7,8 @@
 # Ends with one line "N passed, N failed" (both runs added up) and exits
 # non-zero when any test failed.
 #
-# PGSM_SKIP_ASAN=1 skips step 3 (quicker local runs).
+# PGSM_SKIP_ASAN=1 skips step 3, PGSM_SKIP_FUZZ=1 the timed libFuzzer run
+# of every target (tests/fuzz/ci.sh) after step 2 (quicker local runs).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -51,6 +52,22 @@ run_suite () {
 
 echo "=== build/ : plain build, every suite"
 run_suite build -Dtests=enabled
+
+if [ "${PGSM_SKIP_FUZZ:-0}" != "1" ]; then
+  # libFuzzer, every target for FUZZ_SECONDS (45) each: tests/fuzz/ci.sh
+  echo "=== build/ : fuzzing (tests/fuzz/ci.sh)"
+  rm -f build/meson-logs/testlog-fuzz-ci.json
+  meson test -C build --setup fuzzing --suite fuzz-ci --print-errorlogs \
+    --logbase testlog-fuzz-ci
+  log=build/meson-logs/testlog-fuzz-ci.json
+  if [ -s "$log" ]; then
+    passed=$((passed + $(grep -c '"result": "OK"' "$log" || true)))
+    failed=$((failed + $(grep -Ec '"result": "(FAIL|TIMEOUT|ERROR)"' "$log" || true)))
+  else
+    echo "test.sh: the fuzzing run left no log" >&2
+    failed=$((failed + 1))
+  fi
+fi
 
 if [ "${PGSM_SKIP_ASAN:-0}" != "1" ]; then
   echo "=== build-asan/ : AddressSanitizer + UBSan"

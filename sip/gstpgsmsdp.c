@@ -365,15 +365,132 @@ error:
   return NULL;
 }
 
+/* RFC 3261 25.1 token characters: what a media format may be made of */
+static gboolean
+is_token_char (guchar c)
+{
+  return g_ascii_isalnum (c) || (c != '\0' && strchr ("-.!%*_+`'~", c));
+}
+
+/* Skips one RFC 3261 token at *@p (at least one character) */
+static gboolean
+skip_token (const guchar ** p, const guchar * end)
+{
+  const guchar *q = *p;
+
+  while (q < end && is_token_char (*q))
+    q++;
+  if (q == *p)
+    return FALSE;
+  *p = q;
+  return TRUE;
+}
+
+static gboolean
+skip_spaces (const guchar ** p, const guchar * end)
+{
+  const guchar *q = *p;
+
+  while (q < end && *q == ' ')
+    q++;
+  if (q == *p)
+    return FALSE;
+  *p = q;
+  return TRUE;
+}
+
+static gboolean
+skip_digits (const guchar ** p, const guchar * end)
+{
+  const guchar *q = *p;
+
+  while (q < end && g_ascii_isdigit (*q))
+    q++;
+  if (q == *p)
+    return FALSE;
+  *p = q;
+  return TRUE;
+}
+
+/* RFC 4566 5.14, strictly: m=<media> <port>[/<n>] <proto> <fmt> ...,
+ * media and formats tokens, proto tokens separated by '/' */
+static gboolean
+media_line_valid (const guchar * p, const guchar * end)
+{
+  if (!skip_token (&p, end) || !skip_spaces (&p, end)
+      || !skip_digits (&p, end))
+    return FALSE;
+  if (p < end && *p == '/') {
+    p++;
+    if (!skip_digits (&p, end))
+      return FALSE;
+  }
+  if (!skip_spaces (&p, end) || !skip_token (&p, end))
+    return FALSE;
+  while (p < end && *p == '/') {
+    p++;
+    if (!skip_token (&p, end))
+      return FALSE;
+  }
+  while (p < end) {
+    if (!skip_spaces (&p, end))
+      return FALSE;
+    if (p < end && !skip_token (&p, end))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Sofia-SIP's sdp_parse() (1.12.11) loops for ever, allocating until the
+ * process runs out of memory, on m= lines it tokenizes wrongly: an unknown
+ * transport followed by a format that is not a token ("m=audio 1 X \""),
+ * or a port run into other characters ("m=a 4Q=:"). Found by
+ * tests/fuzz/sdp_offer_fuzzer.c (regression inputs in its corpus); any
+ * peer could send that in an INVITE. So before Sofia sees a body: no
+ * control character but CR, LF and TAB anywhere, and every m= line exactly
+ * as RFC 4566's grammar has it. Returns why a body is refused, or NULL. */
+static const gchar *
+sdp_text_unsafe (const gchar * text)
+{
+  const guchar *p;
+
+  for (p = (const guchar *) text; *p != '\0'; p++)
+    if ((*p < 0x20 && *p != '\r' && *p != '\n' && *p != '\t') || *p == 0x7f)
+      return "a control character";
+  for (p = (const guchar *) text; *p != '\0';) {
+    const guchar *end = p;
+
+    while (*end != '\0' && *end != '\r' && *end != '\n')
+      end++;
+    /* <type>=<value> from the first byte (Sofia reads "\tm=..." as an m=
+     * line too) */
+    if (*p == ' ' || *p == '\t')
+      return "a line starting with white space";
+    if (end - p >= 2 && p[0] == 'm' && p[1] == '='
+        && !media_line_valid (p + 2, end))
+      return "an m= line that does not follow RFC 4566";
+    p = end;
+    while (*p == '\r' || *p == '\n')
+      p++;
+  }
+  return NULL;
+}
+
 static gboolean
 parse_sdp (const gchar * text, ParsedSdp * out, gchar ** reason)
 {
   const char *perr;
+  const gchar *unsafe;
 
   out->session = NULL;
   out->parser = NULL;
   if (text == NULL || *text == '\0') {
     *reason = g_strdup ("no SDP body");
+    return FALSE;
+  }
+  unsafe = sdp_text_unsafe (text);
+  if (unsafe != NULL) {
+    *reason = g_strdup_printf ("malformed SDP: %s", unsafe);
     return FALSE;
   }
   out->parser = sdp_parse (NULL, text, strlen (text),
@@ -478,7 +595,7 @@ read_transport (PgsmSdpDecision * d, sdp_session_t * session, sdp_media_t * m)
 
   if (c == NULL)
     c = session->sdp_connection;
-  if (c == NULL || c->c_address == NULL) {
+  if (c == NULL || c->c_address == NULL || c->c_address[0] == '\0') {
     d->reason = g_strdup ("the audio stream has no connection address");
     return FALSE;
   }
@@ -625,7 +742,7 @@ append_answer (PgsmSdpDecision * d, const PgsmSdpLocal * local,
     if (m != chosen) {
       g_string_append_printf (s, "m=%s 0 %s %s\r\n",
           m->m_type_name ? m->m_type_name : "audio",
-          m->m_proto_name ? m->m_proto_name : "RTP/AVP",
+          m->m_proto_name ? m->m_proto_name : "RTP/SAVP",
           m->m_format && m->m_format->l_text ? m->m_format->l_text : "0");
       continue;
     }

@@ -2,13 +2,14 @@
 # Build a fuzz target with clang (libFuzzer + ASan + UBSan) and run it.
 #
 # Usage: tests/fuzz/run.sh [TARGET] [SECONDS]
-#   TARGET   crypto_attribute (default), srtp_packet or cert_chain
+#   TARGET   crypto_attribute (default), srtp_packet, cert_chain or
+#            sdp_offer
 #   SECONDS  run time (default 60); `tests/fuzz/run.sh 120` still means
 #            crypto_attribute for 120 s
 #
 # The code under test is compiled into the fuzzer (not linked from a meson
-# build tree) so that libFuzzer sees its coverage. srtp_packet and
-# cert_chain need config.h and the generated pgsm-enumtypes.h: the script
+# build tree) so that libFuzzer sees its coverage. srtp_packet, cert_chain
+# and sdp_offer need config.h and the generated pgsm-enumtypes.h: the script
 # configures a small meson tree in $FUZZ_OUT/meson for them (plugins off,
 # only those two files are generated). Environment:
 #   FUZZ_OUT   where the binaries, the growing corpora and crash files go
@@ -18,6 +19,7 @@
 #              names: $FUZZ_OUT/corpus/ and $FUZZ_OUT/crash-*)
 #   CC         a clang (default: clang)
 #   JOBS       parallel fuzzing jobs (default: 1)
+#   FUZZ_EXTRA more libFuzzer flags (tests/fuzz/ci.sh sets -timeout)
 set -eu
 
 target=crypto_attribute
@@ -93,8 +95,21 @@ case "$target" in
     prefix="$out/cert_chain-"
     extra="-max_len=16384"
     ;;
+  sdp_offer)
+    prepare_meson
+    # shellcheck disable=SC2046,SC2086
+    "$cc" $cflags $incs -I"$root/sip" -DG_LOG_DOMAIN='"GstPgsmSip"' \
+      $core \
+      "$root/sip/gstpgsmsdp.c" \
+      "$here/sdp_offer_fuzzer.c" \
+      $(pkg-config --cflags --libs gstreamer-1.0 gio-2.0 gnutls sofia-sip-ua) \
+      -o "$out/sdp_offer_fuzzer"
+    corpus_out="$out/corpus-sdp_offer"
+    prefix="$out/sdp_offer-"
+    extra="-max_len=4096 -dict=$here/sdp_offer.dict"
+    ;;
   *)
-    echo "unknown target '$target' (crypto_attribute, srtp_packet, cert_chain)" >&2
+    echo "unknown target '$target' (crypto_attribute, srtp_packet, cert_chain, sdp_offer)" >&2
     exit 2
     ;;
 esac
@@ -114,5 +129,5 @@ echo "fuzzing $target for ${seconds}s; new inputs in $corpus_out, crashes in ${p
 ASAN_OPTIONS=detect_leaks=1 \
   "$out/${target}_fuzzer" \
   -max_total_time="$seconds" $par \
-  $extra -artifact_prefix="$prefix" \
+  $extra ${FUZZ_EXTRA:-} -artifact_prefix="$prefix" \
   "$corpus_out" "$here/corpus/$target"

@@ -685,6 +685,37 @@ GST_START_TEST (test_opus)
 
 GST_END_TEST;
 
+/* Bodies that make Sofia-SIP's own SDP parser loop until memory runs out
+ * (an unknown transport with a format that is not a token, found by the
+ * fuzzer) are refused before Sofia sees them, quickly */
+GST_START_TEST (test_parser_bomb_refused)
+{
+  static const gchar *const bodies[] = {
+    "m=audio 1 X \"\r\n", "m=audio 1 X 0\xbd\xad\r\n",
+    "m=audio 1 X 0 \x01\r\n", "m=o:0R\xbd\xad\r\n", "m=a 4Q=:\r\n",
+    "m=a 4/2 X :\r\n", "\tm=audio 4000 RTP/SA\xaa\xaf 0 8\r\n",
+  };
+  PgsmSdpLocal local;
+  guint i;
+
+  local_init (&local);
+  for (i = 0; i < G_N_ELEMENTS (bodies); i++) {
+    gchar *sdp = g_strconcat ("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\n"
+        "c=IN IP4 1.2.3.4\r\nt=0 0\r\n", bodies[i], NULL);
+    gint64 t0 = g_get_monotonic_time ();
+    g_autoptr (PgsmSdpDecision) d = pgsm_sdp_answer_offer (&local, sdp);
+
+    fail_if (pgsm_sdp_decision_is_accepted (d));
+    fail_unless_equals_int (d->status, 488);
+    fail_unless (g_str_has_prefix (d->reason, "malformed SDP: "), "%s",
+        d->reason);
+    fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC);
+    g_free (sdp);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_parse_suites)
 {
   GArray *a = g_array_new (FALSE, FALSE, sizeof (PgsmSrtpSuite));
@@ -729,6 +760,7 @@ pgsmsdp_suite (void)
   tcase_add_test (tc, test_parse_suites);
   tcase_add_test (tc, test_telephone_event);
   tcase_add_test (tc, test_opus);
+  tcase_add_test (tc, test_parser_bomb_refused);
   tcase_add_test (tc, test_hold_resume_keeps_keys);
   tcase_add_test (tc, test_hold_by_peer_variants);
   tcase_add_test (tc, test_reoffer_other_suite_fresh_key);
