@@ -213,6 +213,77 @@ GST_START_TEST (test_tls_cycles)
 
 GST_END_TEST;
 
+/* Resident memory, kB (VmRSS of /proc/self/status) */
+static guint
+rss_kb (void)
+{
+  gchar *status = NULL, *line;
+  guint kb = 0;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return 0;
+  line = strstr (status, "VmRSS:");
+  if (line != NULL)
+    kb = (guint) g_ascii_strtoull (line + 6, NULL, 10);
+  g_free (status);
+  return kb;
+}
+
+/* A listening pgsmsipbin (Sofia agent, its thread, TLS context, the
+ * certificate directory) started and stopped CYCLES times: fds, threads
+ * and resident memory stay where they were after the first cycle */
+GST_START_TEST (test_sipbin_cycles)
+{
+  PgsmTestPki *pki = pgsm_test_pki_new_tmp ("pgsm-cycles-sip");
+  PgsmTestCert *cert;
+  GstElement *pipeline, *bin;
+  GstElementFactory *f = gst_element_factory_find ("pgsmsipbin");
+  guint fds0 = 0, threads0 = 0, rss0 = 0, rss, i, port = 0;
+
+  if (f == NULL) {
+    GST_WARNING ("pgsmsipbin not built, skipping");
+    pgsm_test_pki_free (pki);
+    return;
+  }
+  gst_object_unref (f);
+  cert = pgsm_test_pki_issue_server (pki, "sip", "127.0.0.1");
+  /* no call: nothing reaches the sink, which must not wait for preroll */
+  pipeline = gst_parse_launch ("audiotestsrc is-live=true ! pgsmsipbin "
+      "name=sip ! fakesink sync=false async=false", NULL);
+  bin = gst_bin_get_by_name (GST_BIN (pipeline), "sip");
+  g_object_set (bin, "listen-uri", "sips:127.0.0.1:0", "cert-file",
+      cert->chain_file, "key-file", cert->key_file, NULL);
+
+  for (i = 0; i < CYCLES; i++) {
+    fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE);
+    fail_unless_equals_int (gst_element_get_state (pipeline, NULL, NULL,
+            10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+    g_object_get (bin, "bound-port", &port, NULL);
+    fail_unless (port != 0, "cycle %u: not listening", i);
+    fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+        GST_STATE_CHANGE_SUCCESS);
+    if (i == 0) {
+      fds0 = count_entries ("/proc/self/fd");
+      threads0 = count_entries ("/proc/self/task");
+      rss0 = rss_kb ();
+    }
+  }
+  assert_stable ("pgsmsipbin", fds0, threads0);
+  rss = rss_kb ();
+  GST_INFO ("pgsmsipbin: RSS %u kB -> %u kB after %d cycles", rss0, rss,
+      CYCLES);
+  /* a leak of even 10 kB per cycle would show as 2 MB */
+  fail_unless (rss < rss0 + 2048, "RSS grew from %u to %u kB", rss0, rss);
+
+  gst_object_unref (bin);
+  gst_object_unref (pipeline);
+  pgsm_test_cert_free (cert);
+  pgsm_test_pki_free (pki);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsmcycles_suite (void)
 {
@@ -222,6 +293,7 @@ pgsmcycles_suite (void)
   tcase_set_timeout (tc, 600);
   tcase_add_test (tc, test_srtp_cycles);
   tcase_add_test (tc, test_tls_cycles);
+  tcase_add_test (tc, test_sipbin_cycles);
   suite_add_tcase (s, tc);
   return s;
 }
