@@ -1695,6 +1695,11 @@ media_watch_stop (Call * call)
   if (w == NULL)
     return;
   gst_clock_id_unschedule (w->id);
+  /* the clock entry holds a reference on the watch until the entry is
+   * freed, and the watch held the entry: drop ours, or neither (nor the
+   * bin the watch refers to, with every element and socket of the call)
+   * is ever freed */
+  g_clear_pointer (&w->id, gst_clock_id_unref);
   media_watch_release (w);
 }
 
