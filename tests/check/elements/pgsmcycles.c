@@ -273,8 +273,12 @@ GST_START_TEST (test_sipbin_cycles)
   rss = rss_kb ();
   GST_INFO ("pgsmsipbin: RSS %u kB -> %u kB after %d cycles", rss0, rss,
       CYCLES);
-  /* a leak of even 10 kB per cycle would show as 2 MB */
+  /* a leak of even 10 kB per cycle would show as 2 MB; under
+   * AddressSanitizer freed memory sits in its quarantine (up to 256 MB), so
+   * only the plain build can judge */
+#ifndef __SANITIZE_ADDRESS__
   fail_unless (rss < rss0 + 2048, "RSS grew from %u to %u kB", rss0, rss);
+#endif
 
   gst_object_unref (bin);
   gst_object_unref (pipeline);
