@@ -56,10 +56,10 @@ run_suite build -Dtests=enabled
 if [ "${PGSM_SKIP_FUZZ:-0}" != "1" ]; then
   # libFuzzer, every target for FUZZ_SECONDS (45) each: tests/fuzz/ci.sh
   echo "=== build/ : fuzzing (tests/fuzz/ci.sh)"
-  rm -f build/meson-logs/testlog-fuzz-ci.json
-  meson test -C build --setup fuzzing --suite fuzz-ci --print-errorlogs \
-    --logbase testlog-fuzz-ci
-  log=build/meson-logs/testlog-fuzz-ci.json
+  # meson names the log after the test setup: testlog-fuzzing.json
+  rm -f build/meson-logs/testlog-fuzzing.json
+  meson test -C build --setup fuzzing --suite fuzz-ci --print-errorlogs
+  log=build/meson-logs/testlog-fuzzing.json
   if [ -s "$log" ]; then
     passed=$((passed + $(grep -c '"result": "OK"' "$log" || true)))
     failed=$((failed + $(grep -Ec '"result": "(FAIL|TIMEOUT|ERROR)"' "$log" || true)))
