@@ -25,7 +25,7 @@ set -euo pipefail
 
 CALL_SECONDS=${1:-4}
 
-say () { printf '%s\n' "$*"; }
+. "$(dirname "$0")/common.sh"
 
 for tool in gst-launch-1.0 gst-inspect-1.0 certtool timeout; do
   command -v "$tool" > /dev/null || { say "SKIP: $tool not found"; exit 77; }
@@ -38,31 +38,7 @@ for element in pgsmsipbin pgsmsrtpenc pgsmsrtpdec level; do
   fi
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pgsm-call-XXXXXX")
-pids=()
-cleanup () {
-  local pid
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2> /dev/null; then
-      kill -TERM "$pid" 2> /dev/null || true
-      wait "$pid" 2> /dev/null || true
-    fi
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_for_line () {
-  local file=$1 regexp=$2 seconds=$3 i
-  for ((i = 0; i < seconds * 10; i++)); do
-    if grep -E -m1 "$regexp" "$file" 2> /dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
-}
+launch_setup call
 
 # stop PID NAME: SIGINT (gst-launch-1.0 stops the pipeline: pgsmsipbin hangs
 # up), then waits at most 10 s for it
@@ -78,21 +54,6 @@ stop () {
     exit 1
   fi
   wait "$pid" || say "   ($name exited with status $?)"
-}
-
-make_cert () {
-  local name=$1 template=$2 ca=${3:-}
-  printf '%s\nexpiration_days = 2\n' "$template" > "$tmp/$name.tmpl"
-  certtool --generate-privkey --key-type=ecdsa \
-    --outfile "$tmp/$name-key.pem" > /dev/null 2>&1
-  if [ -z "$ca" ]; then
-    certtool --generate-self-signed --load-privkey "$tmp/$name-key.pem" \
-      --template "$tmp/$name.tmpl" --outfile "$tmp/$name.pem" > /dev/null 2>&1
-  else
-    certtool --generate-certificate --load-privkey "$tmp/$name-key.pem" \
-      --load-ca-certificate "$tmp/$ca.pem" --load-ca-privkey "$tmp/$ca-key.pem" \
-      --template "$tmp/$name.tmpl" --outfile "$tmp/$name.pem" > /dev/null 2>&1
-  fi
 }
 
 # The pgsm-call lines of a gst-launch-1.0 -m log, shortened

@@ -21,7 +21,7 @@ set -euo pipefail
 SECONDS_OF_AUDIO=3
 SUITE=AES_CM_128_HMAC_SHA1_80
 
-say () { printf '%s\n' "$*"; }
+. "$(dirname "$0")/common.sh"
 
 for tool in gst-launch-1.0 gst-inspect-1.0 base64 timeout; do
   command -v "$tool" > /dev/null || { say "SKIP: $tool not found"; exit 77; }
@@ -34,33 +34,10 @@ for element in pgsmsrtpenc pgsmsrtpdec; do
   fi
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pgsm-srtp-loopback-XXXXXX")
-receiver_pid=
-cleanup () {
-  if [ -n "$receiver_pid" ] && kill -0 "$receiver_pid" 2> /dev/null; then
-    kill -TERM "$receiver_pid" 2> /dev/null || true
-    wait "$receiver_pid" 2> /dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+launch_setup srtp-loopback
 
 wav=${1:-$tmp/received.wav}
 rm -f "$wav"
-
-# Waits until FILE has a line matching the extended regexp, for at most
-# SECONDS; prints the line.
-wait_for_line () {
-  local file=$1 regexp=$2 seconds=$3 i
-  for ((i = 0; i < seconds * 10; i++)); do
-    if grep -E -m1 "$regexp" "$file" 2> /dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
-}
 
 # 30 bytes of master key and salt, as SDES would carry them in SDP. A launch
 # line is visible to other local users (ps) and to GST_DEBUG logs: fine for a
@@ -77,6 +54,7 @@ timeout -s INT 60 gst-launch-1.0 -e -v \
   ! pgsmsrtpdec crypto="$crypto" ! rtppcmudepay ! mulawdec \
   ! wavenc ! filesink location="$wav" > "$tmp/receiver.log" 2>&1 &
 receiver_pid=$!
+pids+=("$receiver_pid")
 
 if ! line=$(wait_for_line "$tmp/receiver.log" 'udpsrc0: port = [0-9]+' 20); then
   say "FAIL: the receiver did not start"

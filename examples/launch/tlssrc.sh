@@ -21,7 +21,7 @@ set -euo pipefail
 
 PYTHON=${PGSM_PYTHON:-/usr/bin/python3}
 
-say () { printf '%s\n' "$*"; }
+. "$(dirname "$0")/common.sh"
 
 for tool in gst-launch-1.0 gst-inspect-1.0 certtool timeout cmp; do
   command -v "$tool" > /dev/null || { say "SKIP: $tool not found"; exit 77; }
@@ -36,45 +36,7 @@ if ! gst-inspect-1.0 pgsmtlssrc > /dev/null 2>&1; then
   exit 1
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pgsm-tlssrc-XXXXXX")
-server_pid=
-cleanup () {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2> /dev/null; then
-    kill -TERM "$server_pid" 2> /dev/null || true
-    wait "$server_pid" 2> /dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_for_line () {
-  local file=$1 regexp=$2 seconds=$3 i
-  for ((i = 0; i < seconds * 10; i++)); do
-    if grep -E -m1 "$regexp" "$file" 2> /dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
-}
-
-# make_cert NAME "TEMPLATE LINES" [CA-NAME]: NAME-key.pem and NAME.pem,
-# signed by CA-NAME or self-signed
-make_cert () {
-  local name=$1 template=$2 ca=${3:-}
-  printf '%s\nexpiration_days = 2\n' "$template" > "$tmp/$name.tmpl"
-  certtool --generate-privkey --key-type=ecdsa \
-    --outfile "$tmp/$name-key.pem" > /dev/null 2>&1
-  if [ -z "$ca" ]; then
-    certtool --generate-self-signed --load-privkey "$tmp/$name-key.pem" \
-      --template "$tmp/$name.tmpl" --outfile "$tmp/$name.pem" > /dev/null 2>&1
-  else
-    certtool --generate-certificate --load-privkey "$tmp/$name-key.pem" \
-      --load-ca-certificate "$tmp/$ca.pem" --load-ca-privkey "$tmp/$ca-key.pem" \
-      --template "$tmp/$name.tmpl" --outfile "$tmp/$name.pem" > /dev/null 2>&1
-  fi
-}
+launch_setup tlssrc
 
 say "gst-pgsm pgsmtlssrc example"
 say "1. test PKI in $tmp: ca.pem (a private CA), server.pem for 127.0.0.1"
@@ -120,6 +82,7 @@ say "2. TLS server with server.pem, sending sent.bin (300000 random bytes)"
 timeout 60 "$PYTHON" "$tmp/server.py" "$tmp/server.pem" "$tmp/server-key.pem" \
   "$tmp/sent.bin" > "$tmp/server.log" 2>&1 &
 server_pid=$!
+pids+=("$server_pid")
 if ! line=$(wait_for_line "$tmp/server.log" '^listening on port [0-9]+' 20); then
   say "FAIL: the TLS server did not start"
   cat "$tmp/server.log"

@@ -23,7 +23,7 @@ set -euo pipefail
 
 WARNING="You are attempting to open a secure connection, but the server's certificate is not trusted. Please contact your system administrator"
 
-say () { printf '%s\n' "$*"; }
+. "$(dirname "$0")/common.sh"
 
 for tool in gst-launch-1.0 gst-inspect-1.0 certtool timeout; do
   command -v "$tool" > /dev/null || { say "SKIP: $tool not found"; exit 77; }
@@ -36,43 +36,7 @@ for element in pgsmsipbin pgsmsrtpenc pgsmsrtpdec; do
   fi
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pgsm-untrusted-XXXXXX")
-bob_pid=
-cleanup () {
-  if [ -n "$bob_pid" ] && kill -0 "$bob_pid" 2> /dev/null; then
-    kill -TERM "$bob_pid" 2> /dev/null || true
-    wait "$bob_pid" 2> /dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_for_line () {
-  local file=$1 regexp=$2 seconds=$3 i
-  for ((i = 0; i < seconds * 10; i++)); do
-    if grep -E -m1 "$regexp" "$file" 2> /dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
-}
-
-make_cert () {
-  local name=$1 template=$2 ca=${3:-}
-  printf '%s\nexpiration_days = 2\n' "$template" > "$tmp/$name.tmpl"
-  certtool --generate-privkey --key-type=ecdsa \
-    --outfile "$tmp/$name-key.pem" > /dev/null 2>&1
-  if [ -z "$ca" ]; then
-    certtool --generate-self-signed --load-privkey "$tmp/$name-key.pem" \
-      --template "$tmp/$name.tmpl" --outfile "$tmp/$name.pem" > /dev/null 2>&1
-  else
-    certtool --generate-certificate --load-privkey "$tmp/$name-key.pem" \
-      --load-ca-certificate "$tmp/$ca.pem" --load-ca-privkey "$tmp/$ca-key.pem" \
-      --template "$tmp/$name.tmpl" --outfile "$tmp/$name.pem" > /dev/null 2>&1
-  fi
-}
+launch_setup untrusted
 
 SERVER_TEMPLATE='cn = "127.0.0.1"
 ip_address = "127.0.0.1"
@@ -92,6 +56,7 @@ try () {
       cert-file="$tmp/$cert.pem" key-file="$tmp/$cert-key.pem" auto-answer=true \
     ! fakesink > "$tmp/bob-$cert.log" 2>&1 &
   bob_pid=$!
+  pids+=("$bob_pid")
   if ! line=$(wait_for_line "$tmp/bob-$cert.log" ': bound-port = [0-9]+' 20); then
     say "FAIL: bob did not start"
     cat "$tmp/bob-$cert.log"
