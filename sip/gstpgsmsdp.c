@@ -19,7 +19,11 @@
  * to clear RTP.
  *
  * Reasons name the fault and never carry key material: texts of the crypto
- * parser's errors are not reused, only their codes. */
+ * parser's errors are not reused, only their codes.
+ *
+ * The one exception is PgsmSdpLocal.clear_media, for the site's inside leg
+ * only: there RTP/AVP without keys is offered and required, and RTP/SAVP
+ * is refused (that leg has no keys to give). */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -142,8 +146,11 @@ pgsm_sdp_direction_name (PgsmSdpDirection direction)
 gboolean
 pgsm_sdp_decision_is_accepted (const PgsmSdpDecision * decision)
 {
-  return decision != NULL && decision->status == 0
-      && decision->local_crypto != NULL && decision->remote_crypto != NULL;
+  if (decision == NULL || decision->status != 0)
+    return FALSE;
+  if (decision->clear)
+    return decision->local_crypto == NULL && decision->remote_crypto == NULL;
+  return decision->local_crypto != NULL && decision->remote_crypto != NULL;
 }
 
 /* SDP texts we made carry our keys */
@@ -309,7 +316,8 @@ pgsm_sdp_offer_new (const PgsmSdpLocal * local, GError ** error)
 
   g_return_val_if_fail (local != NULL && local->address != NULL, NULL);
 
-  if (local->n_suites == 0 || local->n_payload_types == 0) {
+  if ((local->n_suites == 0 && !local->clear_media)
+      || local->n_payload_types == 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "an offer needs at least one SRTP suite and one codec");
     return NULL;
@@ -320,7 +328,8 @@ pgsm_sdp_offer_new (const PgsmSdpLocal * local, GError ** error)
       pgsm_crypto_attribute_free);
   s = g_string_new (NULL);
   append_session_head (s, local);
-  g_string_append_printf (s, "m=audio %u RTP/SAVP", local->rtp_port);
+  g_string_append_printf (s, "m=audio %u %s", local->rtp_port,
+      local->clear_media ? "RTP/AVP" : "RTP/SAVP");
   for (i = 0; i < local->n_payload_types; i++)
     g_string_append_printf (s, " %u", local->payload_types[i]);
   if (local->dtmf_payload_type != 0)
@@ -332,7 +341,7 @@ pgsm_sdp_offer_new (const PgsmSdpLocal * local, GError ** error)
           local->payload_types[i]);
   append_dtmf_rtpmap (s, local->dtmf_payload_type);
 
-  for (i = 0; i < local->n_suites; i++) {
+  for (i = 0; i < local->n_suites && !local->clear_media; i++) {
     PgsmCryptoAttribute *attr;
     gchar *value;
 
@@ -715,8 +724,16 @@ choose_crypto (const PgsmSdpLocal * local, const PgsmSdpOffer * offer,
 }
 
 static gboolean
-check_profile (PgsmSdpDecision * d, sdp_media_t * m)
+check_profile (PgsmSdpDecision * d, const PgsmSdpLocal * local, sdp_media_t * m)
 {
+  if (local->clear_media) {
+    if (m->m_proto == sdp_proto_rtp)
+      return TRUE;
+    d->reason = g_strdup_printf ("the audio stream is %s; this leg "
+        "(media-encryption=none) carries clear RTP/AVP only",
+        m->m_proto_name ? m->m_proto_name : "(none)");
+    return FALSE;
+  }
   if (m->m_proto == sdp_proto_srtp)
     return TRUE;
   if (m->m_proto == sdp_proto_rtp)
@@ -746,17 +763,19 @@ append_answer (PgsmSdpDecision * d, const PgsmSdpLocal * local,
           m->m_format && m->m_format->l_text ? m->m_format->l_text : "0");
       continue;
     }
-    g_string_append_printf (s, "m=audio %u RTP/SAVP %u", local->rtp_port,
-        d->payload_type);
+    g_string_append_printf (s, "m=audio %u %s %u", local->rtp_port,
+        d->clear ? "RTP/AVP" : "RTP/SAVP", d->payload_type);
     if (d->dtmf_payload_type != 0)
       g_string_append_printf (s, " %u", d->dtmf_payload_type);
     g_string_append (s, "\r\n");
     append_rtpmap (s, d->codec, d->payload_type);
     append_dtmf_rtpmap (s, d->dtmf_payload_type);
-    value = pgsm_crypto_attribute_to_string (d->local_crypto);
-    g_string_append_printf (s, "a=crypto:%s\r\n", value);
-    memset (value, 0, strlen (value));
-    g_free (value);
+    if (!d->clear) {
+      value = pgsm_crypto_attribute_to_string (d->local_crypto);
+      g_string_append_printf (s, "a=crypto:%s\r\n", value);
+      memset (value, 0, strlen (value));
+      g_free (value);
+    }
     g_string_append_printf (s, "a=ptime:20\r\na=%s\r\n",
         pgsm_sdp_direction_name (d->direction));
   }
@@ -778,7 +797,7 @@ read_media (PgsmSdpDecision * d, const PgsmSdpLocal * local,
     d->reason = g_strdup ("no accepted audio stream");
     return NULL;
   }
-  if (!check_profile (d, m))
+  if (!check_profile (d, local, m))
     return NULL;
   codec = choose_codec (local, m, offer != NULL, &pt);
   if (codec == NULL) {
@@ -792,6 +811,12 @@ read_media (PgsmSdpDecision * d, const PgsmSdpLocal * local,
   d->clock_rate = codec->clock_rate;
   if (!read_transport (d, session, m))
     return NULL;
+  if (local->clear_media) {
+    /* RTP/AVP: any a=crypto line there means nothing (RFC 4568 4) */
+    d->clear = TRUE;
+    d->suite = PGSM_SRTP_SUITE_NONE;
+    return m;
+  }
 
   reasons = g_string_new (NULL);
   d->remote_crypto = choose_crypto (local, offer, m, reasons);
@@ -835,9 +860,10 @@ pgsm_sdp_answer_offer (const PgsmSdpLocal * local, const gchar * remote_offer)
 
   /* our key for what we send, under the tag the peer chose: the one we
    * send with already when the suite stays (a re-offer), else a fresh one */
-  if (local->current_crypto != NULL
-      && pgsm_crypto_attribute_get_suite (local->current_crypto) ==
-      d->suite) {
+  if (d->clear) {
+    /* no key on the inside leg */
+  } else if (local->current_crypto != NULL
+      && pgsm_crypto_attribute_get_suite (local->current_crypto) == d->suite) {
     d->local_crypto = pgsm_crypto_attribute_copy (local->current_crypto);
     pgsm_crypto_attribute_set_tag (d->local_crypto,
         pgsm_crypto_attribute_get_tag (d->remote_crypto));
@@ -846,7 +872,7 @@ pgsm_sdp_answer_offer (const PgsmSdpLocal * local, const gchar * remote_offer)
         crypto_new_fresh (pgsm_crypto_attribute_get_tag (d->remote_crypto),
         d->suite, &err);
   }
-  if (d->local_crypto == NULL) {
+  if (d->local_crypto == NULL && !d->clear) {
     d->reason = g_strdup_printf ("no local key: %s", err->message);
     goto out;
   }
@@ -890,9 +916,11 @@ pgsm_sdp_accept_answer (const PgsmSdpLocal * local, const PgsmSdpOffer * offer,
   d->direction = direction_from_bits (direction_bits (direction_reverse
           (direction_from_bits (m->m_mode))) & direction_bits
       (local->direction));
-  tag = pgsm_crypto_attribute_get_tag (d->remote_crypto);
-  d->local_crypto =
-      pgsm_crypto_attribute_copy (g_ptr_array_index (offer->cryptos, tag - 1));
+  if (!d->clear) {
+    tag = pgsm_crypto_attribute_get_tag (d->remote_crypto);
+    d->local_crypto = pgsm_crypto_attribute_copy (g_ptr_array_index
+        (offer->cryptos, tag - 1));
+  }
   d->status = 0;
 
 out:

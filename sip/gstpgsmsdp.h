@@ -63,6 +63,10 @@ typedef struct
    * suite is the same, so our stream keeps its key and rollover counter.
    * NULL: fresh keys (a new call, or a rekey). */
   const PgsmCryptoAttribute *current_crypto;
+  /* The site's inside leg (pgsmsipbin media-encryption=none): offer and
+   * accept only clear RTP/AVP, without keys; RTP/SAVP offers are refused.
+   * @suites is then ignored. Never set toward the outside. */
+  gboolean clear_media;
 } PgsmSdpLocal;
 
 /* An offer we sent: its text and the crypto attributes it carries (our keys,
@@ -75,14 +79,16 @@ typedef struct
 
 /* The outcome of reading a peer's offer or answer. When @status is 0 the
  * media can start: @local_crypto keys what we send, @remote_crypto what we
- * receive. Otherwise @status is the SIP status to refuse an offer with (488)
- * and @reason says why, in words and without key material. */
+ * receive (both NULL only on a clear_media leg, with @clear set).
+ * Otherwise @status is the SIP status to refuse an offer with (488) and
+ * @reason says why, in words and without key material. */
 typedef struct
 {
   guint status;
   gchar *reason;
 
-  PgsmSrtpSuite suite;
+  PgsmSrtpSuite suite;          /* PGSM_SRTP_SUITE_NONE when @clear */
+  gboolean clear;               /* clear RTP/AVP agreed (clear_media) */
   PgsmCryptoAttribute *local_crypto;
   PgsmCryptoAttribute *remote_crypto;
 

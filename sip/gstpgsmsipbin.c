@@ -57,6 +57,39 @@
 GST_DEBUG_CATEGORY_STATIC (gst_pgsm_sip_bin_debug);
 #define GST_CAT_DEFAULT gst_pgsm_sip_bin_debug
 
+/* media-encryption: what the call's RTP is */
+typedef enum
+{
+  GST_PGSM_SIP_MEDIA_ENCRYPTION_SRTP = 0,
+  GST_PGSM_SIP_MEDIA_ENCRYPTION_NONE = 1,
+} GstPgsmSipMediaEncryption;
+
+#define GST_TYPE_PGSM_SIP_MEDIA_ENCRYPTION \
+  (gst_pgsm_sip_media_encryption_get_type ())
+
+static GType
+gst_pgsm_sip_media_encryption_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_PGSM_SIP_MEDIA_ENCRYPTION_SRTP,
+          "SRTP with SDES keys (RTP/SAVP); the only choice toward the outside",
+        "srtp"},
+    {GST_PGSM_SIP_MEDIA_ENCRYPTION_NONE,
+          "Clear RTP (RTP/AVP): only for the site's inside leg, needs "
+          "allow-insecure-signaling",
+        "none"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstPgsmSipMediaEncryption", values);
+
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
 #define DEFAULT_LOCAL_URI NULL
 #define DEFAULT_LISTEN_URI "sips:127.0.0.1:0"
 #define DEFAULT_REMOTE_URI NULL
@@ -71,6 +104,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_pgsm_sip_bin_debug);
   "AEAD_AES_128_GCM,AES_256_CM_HMAC_SHA1_80"
 #define DEFAULT_CODECS "PCMU,PCMA"
 #define DEFAULT_ALLOW_INSECURE_SIGNALING FALSE
+#define DEFAULT_MEDIA_ENCRYPTION GST_PGSM_SIP_MEDIA_ENCRYPTION_SRTP
 #define DEFAULT_MAX_CALLS 1
 /* the most max-calls can be: the call slots (pads sink/src, sink_1/src_1...) */
 #define MAX_CALLS 16
@@ -123,6 +157,7 @@ enum
   PROP_SRTP_SUITES,
   PROP_CODECS,
   PROP_ALLOW_INSECURE_SIGNALING,
+  PROP_MEDIA_ENCRYPTION,
   PROP_MAX_CALLS,
   PROP_RTP_PORT_MIN,
   PROP_RTP_PORT_MAX,
@@ -171,6 +206,7 @@ typedef struct
   gchar *srtp_suites;
   gchar *codecs;
   gboolean allow_insecure;
+  GstPgsmSipMediaEncryption media_encryption;
   guint rtp_port_min;
   guint rtp_port_max;
   guint media_timeout;
@@ -198,6 +234,7 @@ typedef struct
   gchar *host;
   guint port;
 
+  gboolean clear_media;         /* media-encryption=none: RTP/AVP */
   GArray *suites;
   GArray *pts;
   gchar *media_address;
@@ -228,6 +265,8 @@ typedef struct
   guint media_timeout;          /* seconds, 0 = no watch */
   MediaWatch *watch;
   GstElement *rtp_sink;
+  GstElement *rtp_src;          /* its udpsrc: the media watch of a clear
+                                 * call looks there */
   GstElement *rtcp_sink;
   GstElement *tee;              /* the input it takes a branch of */
   GstPad *tee_pad;
@@ -303,8 +342,7 @@ static void gst_pgsm_sip_bin_handle_message (GstBin * bin,
     GstMessage * message);
 static GstPad *gst_pgsm_sip_bin_request_new_pad (GstElement * element,
     GstPadTemplate * templ, const gchar * name, const GstCaps * caps);
-static void gst_pgsm_sip_bin_release_pad (GstElement * element,
-    GstPad * pad);
+static void gst_pgsm_sip_bin_release_pad (GstElement * element, GstPad * pad);
 static void media_stop_unlocked (GstPgsmSipBin * self, Call * call);
 static void reinvite_answered_unlocked (GstPgsmSipBin * self, Call * call,
     guint status, const gchar * phrase, const gchar * sdp);
@@ -399,8 +437,7 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
   g_object_class_install_property (gobject_class, PROP_PASSWORD,
       g_param_spec_string ("password", "Password",
           "Password for digest authentication (write-only)", NULL,
-          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   /**
    * GstPgsmSipBin:bound-port:
    *
@@ -527,6 +564,26 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
           "Allow insecure signaling",
           "Allow sip: (non-TLS) signalling; only for the site's inside leg",
           DEFAULT_ALLOW_INSECURE_SIGNALING,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstPgsmSipBin:media-encryption:
+   *
+   * `srtp` (the default): RTP/SAVP with SDES keys, and every offer or
+   * answer without a usable key is refused. `none`: clear RTP/AVP without
+   * keys, and RTP/SAVP offers are refused with 488. `none` exists only for
+   * the site's inside leg (the PBX side of End-To-Site, see
+   * examples/site-gateway), where audio is clear by design; the bin
+   * refuses to start with it unless allow-insecure-signaling is true. Such
+   * calls post `clear` where a secure call posts `secured`.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MEDIA_ENCRYPTION,
+      g_param_spec_enum ("media-encryption", "Media encryption",
+          "srtp (default) or none: clear RTP, only for the site's inside "
+          "leg (needs allow-insecure-signaling)",
+          GST_TYPE_PGSM_SIP_MEDIA_ENCRYPTION, DEFAULT_MEDIA_ENCRYPTION,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   /**
@@ -701,8 +758,7 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_add_static_pad_template (element_class,
       &sink_slot_template);
-  gst_element_class_add_static_pad_template (element_class,
-      &src_slot_template);
+  gst_element_class_add_static_pad_template (element_class, &src_slot_template);
   element_class->request_new_pad =
       GST_DEBUG_FUNCPTR (gst_pgsm_sip_bin_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_pgsm_sip_bin_release_pad);
@@ -762,6 +818,7 @@ gst_pgsm_sip_bin_init (GstPgsmSipBin * self)
   self->props.use_system_ca = DEFAULT_USE_SYSTEM_CA;
   self->props.auto_answer = DEFAULT_AUTO_ANSWER;
   self->props.allow_insecure = DEFAULT_ALLOW_INSECURE_SIGNALING;
+  self->props.media_encryption = DEFAULT_MEDIA_ENCRYPTION;
   self->props.rtp_port_min = DEFAULT_RTP_PORT_MIN;
   self->props.rtp_port_max = DEFAULT_RTP_PORT_MAX;
   self->props.media_timeout = DEFAULT_MEDIA_TIMEOUT;
@@ -854,6 +911,7 @@ call_free (Call * call)
   g_clear_object (&call->dtmfsrc);
   g_clear_pointer (&call->dtmf, gst_pgsm_dtmf_sender_unref);
   g_clear_object (&call->rtp_sink);
+  g_clear_object (&call->rtp_src);
   g_clear_object (&call->rtcp_sink);
   g_free (call->peer_sha256);
   g_free (call->tls_description);
@@ -942,6 +1000,9 @@ gst_pgsm_sip_bin_set_property (GObject * object, guint prop_id,
     case PROP_ALLOW_INSECURE_SIGNALING:
       self->props.allow_insecure = g_value_get_boolean (value);
       break;
+    case PROP_MEDIA_ENCRYPTION:
+      self->props.media_encryption = g_value_get_enum (value);
+      break;
     case PROP_MAX_CALLS:
       self->props.max_calls = g_value_get_uint (value);
       break;
@@ -1019,6 +1080,9 @@ gst_pgsm_sip_bin_get_property (GObject * object, guint prop_id,
       break;
     case PROP_ALLOW_INSECURE_SIGNALING:
       g_value_set_boolean (value, self->props.allow_insecure);
+      break;
+    case PROP_MEDIA_ENCRYPTION:
+      g_value_set_enum (value, self->props.media_encryption);
       break;
     case PROP_MAX_CALLS:
       g_value_set_uint (value, self->props.max_calls);
@@ -1238,9 +1302,11 @@ alloc_media_sockets (Call * call, const Settings * st, GError ** error)
 static const gchar *const pcmu_elements[] = { "mulawenc", "rtppcmupay",
   "rtppcmudepay", "mulawdec"
 };
+
 static const gchar *const pcma_elements[] = { "alawenc", "rtppcmapay",
   "rtppcmadepay", "alawdec"
 };
+
 static const gchar *const opus_elements[] = { "opusenc", "rtpopuspay",
   "rtpopusdepay", "opusdec"
 };
@@ -1301,6 +1367,7 @@ local_from_call (const Call * call, PgsmSdpLocal * local)
   local->session_version = call->sdp_version;
   local->direction = call->want;
   local->dtmf_payload_type = call->dtmf_payload_type;
+  local->clear_media = call->clear_media;
 }
 
 /* For a re-INVITE in a call with media: the suite and codec in force (they
@@ -1342,11 +1409,13 @@ call_prepare (GstPgsmSipBin * self, Call * call, const Settings * st,
   call->pts = g_array_new (FALSE, FALSE, sizeof (guint));
   call->sdp_session_id = (guint64) g_get_real_time ();
   call->media_timeout = st->media_timeout;
+  call->clear_media =
+      st->media_encryption == GST_PGSM_SIP_MEDIA_ENCRYPTION_NONE;
   if (have_factory ("rtpdtmfsrc") && have_factory ("rtpdtmfmux")
       && have_factory ("rtpdtmfdepay"))
     call->dtmf_payload_type = PGSM_SDP_PT_TELEPHONE_EVENT;
-  if (!pgsm_sdp_parse_suites (st->srtp_suites ? st->srtp_suites : "",
-          call->suites, &err)) {
+  if (!call->clear_media && !pgsm_sdp_parse_suites (st->srtp_suites ?
+          st->srtp_suites : "", call->suites, &err)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Invalid SRTP suite list."), ("srtp-suites: %s", err->message));
     return FALSE;
@@ -1484,8 +1553,7 @@ rtpbin_pad_added_cb (GstElement * rtpbin, GstPad * pad, RecvMap * map)
 }
 
 static GstCaps *
-request_pt_map_cb (GstElement * rtpbin, guint session, guint pt,
-    RecvMap * map)
+request_pt_map_cb (GstElement * rtpbin, guint session, guint pt, RecvMap * map)
 {
   const gchar *name;
   guint rate = 8000;
@@ -1673,7 +1741,12 @@ media_watch_start (GstPgsmSipBin * self, Call * call)
   w->timeout_s = call->media_timeout;
   w->start_us = g_get_monotonic_time ();
   w->clock = gst_system_clock_obtain ();
-  pad = gst_element_get_static_pad (call->srtpdec, "rtp_src");
+  /* an SRTP call is alive while authentic packets arrive; a clear one
+   * while any arrives */
+  if (call->srtpdec != NULL)
+    pad = gst_element_get_static_pad (call->srtpdec, "rtp_src");
+  else
+    pad = gst_element_get_static_pad (call->rtp_src, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_BUFFER_LIST, (GstPadProbeCallback) media_watch_probe,
       g_atomic_rc_box_acquire (w), (GDestroyNotify) media_watch_release);
@@ -1719,20 +1792,23 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   guint i;
   gboolean ok = TRUE;
 
-  if (!make_srtp (self, call))
+  /* an SRTP call without its SRTP elements gets no media at all */
+  if (!d->clear && !make_srtp (self, call))
     return FALSE;
   call->elements = g_ptr_array_new_with_free_func (gst_object_unref);
 
   rtpbin = make (call, bin, "rtpbin");
   g_object_set (rtpbin, "latency", 60, NULL);
-  g_signal_connect (rtpbin, "request-rtp-encoder",
-      G_CALLBACK (request_rtp_encoder_cb), call);
-  g_signal_connect (rtpbin, "request-rtcp-encoder",
-      G_CALLBACK (request_rtcp_encoder_cb), call);
-  g_signal_connect (rtpbin, "request-rtp-decoder",
-      G_CALLBACK (request_decoder_cb), call);
-  g_signal_connect (rtpbin, "request-rtcp-decoder",
-      G_CALLBACK (request_decoder_cb), call);
+  if (!d->clear) {
+    g_signal_connect (rtpbin, "request-rtp-encoder",
+        G_CALLBACK (request_rtp_encoder_cb), call);
+    g_signal_connect (rtpbin, "request-rtcp-encoder",
+        G_CALLBACK (request_rtcp_encoder_cb), call);
+    g_signal_connect (rtpbin, "request-rtp-decoder",
+        G_CALLBACK (request_decoder_cb), call);
+    g_signal_connect (rtpbin, "request-rtcp-decoder",
+        G_CALLBACK (request_decoder_cb), call);
+  }
 
   /* send: tee -> queue -> encoder -> payloader -> rtpbin -> udpsink */
   queue = make (call, bin, "queue");
@@ -1754,12 +1830,14 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   call->rtcp_sink = gst_object_ref (rtcp_sink);
 
   /* receive: udpsrc -> rtpbin -> depayloader -> decoder -> src */
-  caps = g_strdup_printf ("application/x-srtp,media=audio,clock-rate=%u,"
-      "encoding-name=%s,payload=%u", d->clock_rate, d->encoding_name,
-      d->payload_type);
+  caps = g_strdup_printf ("application/x-%s,media=audio,clock-rate=%u,"
+      "encoding-name=%s,payload=%u", d->clear ? "rtp" : "srtp",
+      d->clock_rate, d->encoding_name, d->payload_type);
   rtp_src = make_udpsrc (call, bin, call->rtp_socket, caps);
+  call->rtp_src = gst_object_ref (rtp_src);
   g_free (caps);
-  rtcp_src = make_udpsrc (call, bin, call->rtcp_socket, "application/x-srtcp");
+  rtcp_src = make_udpsrc (call, bin, call->rtcp_socket, d->clear ?
+      "application/x-rtcp" : "application/x-srtcp");
   call->depay = gst_object_ref (make (call, bin, chain[2]));
   dec = make (call, bin, chain[3]);
   conv = make (call, bin, "audioconvert");
@@ -1910,8 +1988,9 @@ post_secured (GstPgsmSipBin * self, Call * call, gboolean rekeyed)
   const PgsmSrtpSuiteInfo *info = pgsm_srtp_suite_get_info
       (call->decision->suite);
 
-  post_call (self, "secured", call->call_id,
-      "suite", G_TYPE_STRING, info ? info->name : "",
+  /* the inside leg's clear calls say so: never `secured` */
+  post_call (self, call->decision->clear ? "clear" : "secured",
+      call->call_id, "suite", G_TYPE_STRING, info ? info->name : "",
       "codec", G_TYPE_STRING, call->decision->encoding_name,
       "remote-address", G_TYPE_STRING, call->decision->remote_address,
       "remote-port", G_TYPE_UINT, call->decision->remote_rtp_port,
@@ -2044,8 +2123,7 @@ precheck_server (GstPgsmSipBin * self, const gchar * host, guint port,
     verdict = pgsm_tls_verify_session (session, creds, &vs, host);
   if (verdict == NULL || verdict->flags != 0) {
     if (verdict != NULL)
-      pgsm_tls_verdict_post_error (verdict, GST_ELEMENT (self), host,
-          port);
+      pgsm_tls_verdict_post_error (verdict, GST_ELEMENT (self), host, port);
     else
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE, (NULL),
           ("no verdict for %s:%u", host, port));
@@ -2140,8 +2218,7 @@ setup_thread_func (gpointer data)
     gchar *proxy_host = NULL;
     guint proxy_port = 0;
 
-    ok = parse_sip_uri (st.proxy, FALSE, &proxy_tls, &proxy_host,
-        &proxy_port);
+    ok = parse_sip_uri (st.proxy, FALSE, &proxy_tls, &proxy_host, &proxy_port);
     if (!ok)
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid proxy URI."),
           ("proxy '%s'", st.proxy));
@@ -2314,9 +2391,14 @@ on_answered (GstPgsmSofia * sofia, const gchar * call_id, guint status,
   call->decision = pgsm_sdp_accept_answer (&local, call->offer, sdp);
   if (!pgsm_sdp_decision_is_accepted (call->decision)) {
     /* fail closed: end the dialog, never fall back to clear RTP */
-    GST_ELEMENT_ERROR (self, STREAM, DECRYPT_NOKEY,
-        ("The called party answered without usable SRTP keys."),
-        ("call %s: %s", call_id, call->decision->reason));
+    if (call->clear_media)
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+          ("The called party's answer could not be used."),
+          ("call %s: %s", call_id, call->decision->reason));
+    else
+      GST_ELEMENT_ERROR (self, STREAM, DECRYPT_NOKEY,
+          ("The called party answered without usable SRTP keys."),
+          ("call %s: %s", call_id, call->decision->reason));
     post_call (self, "failed", call_id, "status", G_TYPE_UINT, status,
         "reason", G_TYPE_STRING, call->decision->reason, NULL);
     call->ended = TRUE;
@@ -2441,11 +2523,13 @@ media_update_unlocked (GstPgsmSipBin * self, Call * call, PgsmSdpDecision * d)
   PgsmSdpDecision *old = call->decision;
   gboolean rekeyed = FALSE;
 
-  if (!same_key (old->remote_crypto, d->remote_crypto)) {
+  if (d->clear) {
+    /* no keys */
+  } else if (!same_key (old->remote_crypto, d->remote_crypto)) {
     set_crypto (call->srtpdec, d->remote_crypto);
     rekeyed = TRUE;
   }
-  if (!same_key (old->local_crypto, d->local_crypto)) {
+  if (!d->clear && !same_key (old->local_crypto, d->local_crypto)) {
     set_crypto (call->srtpenc, d->local_crypto);
     rekeyed = TRUE;
   }
@@ -2610,7 +2694,12 @@ gst_pgsm_sip_bin_rekey (GstPgsmSipBin * self, const gchar * call_id)
   call = lookup_unlocked (self, call_id);
   if (call != NULL)
     want = call->want;
+  /* a clear call has no keys to change */
+  if (call != NULL && call->clear_media)
+    call = NULL;
   g_mutex_unlock (&self->call_lock);
+  if (call == NULL)
+    return FALSE;
   return reinvite (self, call_id, want, TRUE);
 }
 
@@ -2749,8 +2838,7 @@ gst_pgsm_sip_bin_handle_message (GstBin * bin, GstMessage * message)
     call_id = g_object_get_data (G_OBJECT (GST_MESSAGE_SRC (message)),
         "pgsm-call-id");
   s = gst_message_get_structure (message);
-  if (call_id == NULL || s == NULL || !gst_structure_has_name (s,
-          "dtmf-event")) {
+  if (call_id == NULL || s == NULL || !gst_structure_has_name (s, "dtmf-event")) {
     GST_BIN_CLASS (gst_pgsm_sip_bin_parent_class)->handle_message (bin,
         message);
     return;
@@ -2771,7 +2859,8 @@ gst_pgsm_sip_bin_handle_message (GstBin * bin, GstMessage * message)
  * the call. Called with call_lock. */
 static void
 incoming_unlocked (GstPgsmSipBin * self, const gchar * call_id,
-    const gchar * from, const gchar * sdp, const Settings * st)
+    const gchar * from, const gchar * request_uri, const gchar * sdp,
+    const Settings * st)
 {
   Call *call;
   PgsmSdpLocal local;
@@ -2794,7 +2883,8 @@ incoming_unlocked (GstPgsmSipBin * self, const gchar * call_id,
     toward = g_strdup ("127.0.0.1");
   g_ptr_array_add (self->calls, call);
   post_call (self, "incoming", call_id, "remote-uri", G_TYPE_STRING, from,
-      NULL);
+      "request-uri", G_TYPE_STRING, request_uri, "slot", G_TYPE_UINT,
+      call->slot, NULL);
 
   if (!call_prepare (self, call, st, toward)) {
     /* no port pair: 503, the caller may retry later (RFC 3261 21.5.4) */
@@ -2834,13 +2924,13 @@ out:
 
 static void
 on_incoming (GstPgsmSofia * sofia, const gchar * call_id, const gchar * from,
-    const gchar * sdp, GstPgsmSipBin * self)
+    const gchar * request_uri, const gchar * sdp, GstPgsmSipBin * self)
 {
   Settings st;
 
   settings_snapshot (self, &st);
   g_mutex_lock (&self->call_lock);
-  incoming_unlocked (self, call_id, from, sdp, &st);
+  incoming_unlocked (self, call_id, from, request_uri, sdp, &st);
   g_mutex_unlock (&self->call_lock);
   settings_clear (&st);
 }
@@ -3008,8 +3098,7 @@ on_registration (GstPgsmSofia * sofia, guint status, const gchar * phrase,
 {
   if (status < 300) {
     post_call (self, "registered", NULL, "status", G_TYPE_UINT, status,
-        "reason", G_TYPE_STRING, phrase, "expires", G_TYPE_UINT, expires,
-        NULL);
+        "reason", G_TYPE_STRING, phrase, "expires", G_TYPE_UINT, expires, NULL);
   } else if (status == 401 || status == 403 || status == 407) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
         ("The SIP registrar refused our credentials."),
@@ -3183,6 +3272,14 @@ start (GstPgsmSipBin * self)
             st.listen_uri));
     goto out;
   }
+  if (st.media_encryption == GST_PGSM_SIP_MEDIA_ENCRYPTION_NONE
+      && !st.allow_insecure) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Refusing clear media."),
+        ("media-encryption=none is only for the site's inside leg and "
+            "needs allow-insecure-signaling=true"));
+    goto out;
+  }
   dir = make_cert_dir (&st, &err);
   if (dir == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
@@ -3209,8 +3306,7 @@ start (GstPgsmSipBin * self)
   g_signal_connect (sofia, "established", G_CALLBACK (on_established), self);
   g_signal_connect (sofia, "ended", G_CALLBACK (on_ended), self);
   g_signal_connect (sofia, "reinvite", G_CALLBACK (on_reinvite), self);
-  g_signal_connect (sofia, "registration", G_CALLBACK (on_registration),
-      self);
+  g_signal_connect (sofia, "registration", G_CALLBACK (on_registration), self);
 
   GST_OBJECT_LOCK (self);
   self->bound_port = gst_pgsm_sofia_get_bound_port (sofia);

@@ -223,11 +223,13 @@ gst_pgsm_sofia_class_init (GstPgsmSofiaClass * klass)
 
   gobject_class->finalize = gst_pgsm_sofia_finalize;
 
-  /* incoming (call-id, from, sdp): a new INVITE; answer with
+  /* incoming (call-id, from, request-uri, sdp): a new INVITE, from the
+   * From URI to the Request-URI (what the caller dialled); answer with
    * gst_pgsm_sofia_respond() */
   signals[SIGNAL_INCOMING] = g_signal_new ("incoming",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-      G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+      G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+      G_TYPE_STRING);
   /* progress (call-id, status, phrase): a 1xx to our INVITE */
   signals[SIGNAL_PROGRESS] = g_signal_new ("progress",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -357,7 +359,7 @@ static void
 on_i_invite (GstPgsmSofia * self, nua_handle_t * nh, SofiaCall * call,
     const sip_t * sip)
 {
-  gchar *from = NULL;
+  gchar *from = NULL, *request_uri = NULL;
 
   if (call != NULL) {
     /* a re-INVITE in the dialog: the bin decides (hold, resume, rekey) */
@@ -374,10 +376,13 @@ on_i_invite (GstPgsmSofia * self, nua_handle_t * nh, SofiaCall * call,
   call = call_new_incoming (self, nh, sip);
   if (sip != NULL && sip->sip_from != NULL)
     from = url_as_string (self->home, sip->sip_from->a_url);
+  if (sip != NULL && sip->sip_request != NULL)
+    request_uri = url_as_string (self->home, sip->sip_request->rq_url);
   GST_INFO ("incoming call %s", call->call_id);
   g_signal_emit (self, signals[SIGNAL_INCOMING], 0, call->call_id,
-      from ? from : "", payload_of (sip));
+      from ? from : "", request_uri ? request_uri : "", payload_of (sip));
   su_free (self->home, from);
+  su_free (self->home, request_uri);
 }
 
 static void
@@ -418,8 +423,7 @@ on_i_state (GstPgsmSofia * self, int status, const char *phrase,
     nua_bye (call->nh, TAG_END ());
   } else if (state == nua_callstate_ready) {
     g_signal_emit (self, signals[SIGNAL_ESTABLISHED], 0, call->call_id);
-  }
-  else if (state == nua_callstate_terminated)
+  } else if (state == nua_callstate_terminated)
     end_call (self, call, status, phrase);
 }
 
@@ -860,7 +864,8 @@ reg_send (GstPgsmSofia * self)
   self->reg_auth_tries = 0;
   nua_register (self->reg_nh,
       NUTAG_REGISTRAR (URL_STRING_MAKE (self->reg_registrar)),
-      TAG_IF (self->reg_expires > 0, SIPTAG_EXPIRES_STR (self->reg_expires_str)),
+      TAG_IF (self->reg_expires > 0,
+          SIPTAG_EXPIRES_STR (self->reg_expires_str)),
       /* no OPTIONS keep-alives nor contact validation (RFC 5626 outbound):
        * a TLS connection of ours is kept by the refreshes */
       NUTAG_OUTBOUND ("no-options-keepalive no-validate"), TAG_END ());

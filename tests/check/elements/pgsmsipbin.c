@@ -803,8 +803,7 @@ GST_START_TEST (test_three_concurrent_calls)
       gchar *src = g_strdup_printf ("src_%u", slot);
       gchar *sink = g_strdup_printf ("sink_%u", slot);
 
-      fail_unless_equals_string (gst_structure_get_string (s, "src-pad"),
-          src);
+      fail_unless_equals_string (gst_structure_get_string (s, "src-pad"), src);
       fail_unless_equals_string (gst_structure_get_string (s, "sink-pad"),
           sink);
       g_free (src);
@@ -1326,8 +1325,7 @@ GST_START_TEST (test_peer_vanishes_media_timeout)
   msg = wait_for (alice, "ended", FALSE);
   waited = (g_get_monotonic_time () - t0) / 1e6;
   s = call_state (msg, &state);
-  fail_unless_equals_string (gst_structure_get_string (s, "call-id"),
-      call_id);
+  fail_unless_equals_string (gst_structure_get_string (s, "call-id"), call_id);
   fail_unless_equals_string (gst_structure_get_string (s, "reason"),
       "no media from the other side for 2 s");
   gst_message_unref (msg);
@@ -1399,10 +1397,10 @@ GST_START_TEST (test_rtp_port_range_exhausted)
   bob = side_new (BOB_FREQ);
   g_object_set (bob->bin, "listen-uri", "sips:127.0.0.1:0",
       "cert-file", cert->chain_file, "key-file", cert->key_file,
-      "auto-answer", TRUE, "rtp-port-min", range_start, "rtp-port-max", range_start + 3,
-      NULL);
-  fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+      "auto-answer", TRUE, "rtp-port-min", range_start, "rtp-port-max",
+      range_start + 3, NULL);
+  fail_if (gst_element_set_state (bob->pipeline,
+          GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
   alice = alice_new (bound_port (bob));
 
   msg = wait_for (alice, "failed", FALSE);
@@ -1645,6 +1643,132 @@ GST_START_TEST (test_stop_during_check_and_unreachable)
 
 GST_END_TEST;
 
+/* The site's inside leg: media-encryption=none carries clear RTP/AVP, posts
+ * `clear` (never `secured`), refuses RTP/SAVP offers, and will not start
+ * without allow-insecure-signaling */
+static Side *
+clear_side_new (gdouble freq, const gchar * remote_uri, gboolean start)
+{
+  Side *side = side_new (freq);
+
+  g_object_set (side->bin, "listen-uri", "sip:127.0.0.1:0",
+      "allow-insecure-signaling", TRUE, "media-encryption", 1 /* none */ ,
+      "auto-answer", TRUE, "remote-uri", remote_uri, NULL);
+  if (start)
+    fail_if (gst_element_set_state (side->pipeline, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE);
+  return side;
+}
+
+/* @callee refused @caller's offer with 488, saying @why */
+static void
+expect_refused_488 (Side * callee, Side * caller, const gchar * why)
+{
+  GstMessage *msg;
+  const GstStructure *s;
+  const gchar *state;
+  guint status = 0;
+
+  msg = wait_for (callee, "failed", FALSE);
+  s = call_state (msg, &state);
+  fail_unless (gst_structure_get_uint (s, "status", &status));
+  fail_unless_equals_int (status, 488);
+  fail_unless (strstr (gst_structure_get_string (s, "reason"), why) != NULL,
+      "%s", gst_structure_get_string (s, "reason"));
+  gst_message_unref (msg);
+  msg = wait_for (caller, "failed", FALSE);
+  s = call_state (msg, &state);
+  fail_unless (gst_structure_get_uint (s, "status", &status));
+  fail_unless_equals_int (status, 488);
+  gst_message_unref (msg);
+}
+
+GST_START_TEST (test_clear_inside_leg)
+{
+  Side *bob, *alice;
+  GstMessage *msg;
+  const GstStructure *s;
+  const gchar *state;
+  gchar *uri, *call_id;
+  gboolean ok = FALSE;
+
+  /* 1. clear to clear: tones both ways, `clear` with the codec */
+  bob = clear_side_new (BOB_FREQ, NULL, TRUE);
+  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", bound_port (bob));
+  alice = clear_side_new (ALICE_FREQ, uri, TRUE);
+  msg = wait_for (bob, "incoming", FALSE);
+  s = call_state (msg, &state);
+  fail_unless_equals_string (gst_structure_get_string (s, "request-uri"), uri);
+  gst_message_unref (msg);
+  msg = wait_for (alice, "clear", FALSE);
+  s = call_state (msg, &state);
+  call_id = g_strdup (gst_structure_get_string (s, "call-id"));
+  fail_unless_equals_string (gst_structure_get_string (s, "suite"), "");
+  fail_unless_equals_string (gst_structure_get_string (s, "codec"), "PCMU");
+  gst_message_unref (msg);
+  gst_message_unref (wait_for (bob, "clear", FALSE));
+  assert_tone (alice, BOB_FREQ);
+  assert_tone (bob, ALICE_FREQ);
+  /* there are no keys to change */
+  g_signal_emit_by_name (alice->bin, "rekey", call_id, &ok);
+  fail_if (ok);
+  g_signal_emit_by_name (alice->bin, "hangup", call_id, &ok);
+  fail_unless (ok);
+  gst_message_unref (wait_for (bob, "ended", FALSE));
+  /* never `secured` on either side */
+  while ((msg = gst_bus_pop (alice->bus)) != NULL) {
+    fail_if (call_state (msg, &state) && g_strcmp0 (state, "secured") == 0);
+    gst_message_unref (msg);
+  }
+  g_free (call_id);
+  side_free (alice);
+
+  /* 2. an SRTP offer to the clear leg: 488, nothing sent in clear */
+  alice = side_new (ALICE_FREQ);
+  g_object_set (alice->bin, "listen-uri", "sip:127.0.0.1:0",
+      "allow-insecure-signaling", TRUE, "remote-uri", uri, NULL);
+  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  expect_refused_488 (bob, alice, "RTP/SAVP");
+  side_free (alice);
+  g_free (uri);
+  side_free (bob);
+
+  /* 3. an SRTP listener refuses a clear offer (fail closed) */
+  bob = side_new (BOB_FREQ);
+  g_object_set (bob->bin, "listen-uri", "sip:127.0.0.1:0",
+      "allow-insecure-signaling", TRUE, "auto-answer", TRUE, NULL);
+  fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", bound_port (bob));
+  alice = clear_side_new (ALICE_FREQ, uri, TRUE);
+  expect_refused_488 (bob, alice, "RTP/AVP");
+  side_free (alice);
+  g_free (uri);
+  side_free (bob);
+
+  /* 4. clear media without allow-insecure-signaling: an ERROR at start */
+  alice = side_new (ALICE_FREQ);
+  g_object_set (alice->bin, "media-encryption", 1, NULL);
+  gst_element_set_state (alice->pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (alice->bus, WAIT_S * GST_SECOND,
+      GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    fail_unless (strstr (dbg, "allow-insecure-signaling") != NULL, "%s", dbg);
+    g_error_free (err);
+    g_free (dbg);
+  }
+  gst_message_unref (msg);
+  side_free (alice);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsmsipbin_suite (void)
 {
@@ -1669,6 +1793,7 @@ pgsmsipbin_suite (void)
   tcase_add_test (tc, test_wire_is_encrypted);
   tcase_add_test (tc, test_offer_refused_488);
   tcase_add_test (tc, test_manual_reject_and_answer);
+  tcase_add_test (tc, test_clear_inside_leg);
   tcase_add_test (tc, test_cycles_no_leaked_threads);
   return s;
 }

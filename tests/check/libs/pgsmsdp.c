@@ -739,6 +739,70 @@ GST_START_TEST (test_parse_suites)
 
 GST_END_TEST;
 
+/* media-encryption=none (the site's inside leg): RTP/AVP without keys both
+ * ways, RTP/SAVP refused */
+GST_START_TEST (test_clear_media_leg)
+{
+  PgsmSdpLocal local;
+  PgsmSdpOffer *offer;
+  PgsmSdpDecision *d;
+  gchar *peer;
+
+  local_init (&local);
+  local.clear_media = TRUE;
+  local.n_suites = 0;
+  offer = pgsm_sdp_offer_new (&local, NULL);
+  fail_unless (offer != NULL);
+  fail_unless (strstr (offer->sdp, "m=audio 40000 RTP/AVP 0 8\r\n") != NULL,
+      "%s", offer->sdp);
+  fail_if (strstr (offer->sdp, "a=crypto") != NULL);
+  fail_unless_equals_int (offer->cryptos->len, 0);
+
+  /* the peer's clear answer */
+  peer = make_offer ("RTP/AVP", "8", "");
+  d = pgsm_sdp_accept_answer (&local, offer, peer);
+  fail_unless (pgsm_sdp_decision_is_accepted (d), "%s", d->reason);
+  fail_unless (d->clear);
+  fail_unless_equals_int (d->suite, PGSM_SRTP_SUITE_NONE);
+  fail_unless_equals_int (d->payload_type, 8);
+  fail_unless_equals_string (d->remote_address, "127.0.0.2");
+  pgsm_sdp_decision_free (d);
+  g_free (peer);
+  pgsm_sdp_offer_free (offer);
+
+  /* a clear offer: a clear answer, a=crypto lines there are ignored */
+  peer = make_offer ("RTP/AVP", "0 8",
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n");
+  d = pgsm_sdp_answer_offer (&local, peer);
+  fail_unless (pgsm_sdp_decision_is_accepted (d), "%s", d->reason);
+  fail_unless (d->clear);
+  fail_unless (d->local_crypto == NULL && d->remote_crypto == NULL);
+  fail_unless (strstr (d->answer_sdp, "m=audio 40000 RTP/AVP 0") != NULL,
+      "%s", d->answer_sdp);
+  fail_if (strstr (d->answer_sdp, "a=crypto") != NULL);
+  pgsm_sdp_decision_free (d);
+  g_free (peer);
+
+  /* RTP/SAVP to the clear leg: 488 */
+  peer = make_offer ("RTP/SAVP", "0",
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n");
+  d = pgsm_sdp_answer_offer (&local, peer);
+  fail_if (pgsm_sdp_decision_is_accepted (d));
+  fail_unless_equals_int (d->status, 488);
+  fail_unless (strstr (d->reason, "clear RTP/AVP only") != NULL, "%s",
+      d->reason);
+  pgsm_sdp_decision_free (d);
+  g_free (peer);
+
+  /* and the secure side still refuses clear offers */
+  d = answer_for ("RTP/AVP", "0", "");
+  fail_if (pgsm_sdp_decision_is_accepted (d));
+  fail_unless_equals_int (d->status, 488);
+  pgsm_sdp_decision_free (d);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsmsdp_suite (void)
 {
@@ -755,6 +819,7 @@ pgsmsdp_suite (void)
   tcase_add_test (tc, test_accept_mki_lifetime);
   tcase_add_test (tc, test_malformed_sdp);
   tcase_add_test (tc, test_accept_answer);
+  tcase_add_test (tc, test_clear_media_leg);
   tcase_add_test (tc, test_refuse_answers);
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_parse_suites);

@@ -107,7 +107,7 @@ remove_dir (gchar * dir)
 
 static void
 incoming_cb (GstPgsmSofia * sofia, const gchar * call_id, const gchar * from,
-    const gchar * sdp, Seen * seen)
+    const gchar * request_uri, const gchar * sdp, Seen * seen)
 {
   gst_pgsm_sofia_respond (sofia, call_id, 486, NULL, NULL);
   g_mutex_lock (&seen->lock);
