@@ -2163,7 +2163,8 @@ fail_call_unlocked (GstPgsmSipBin * self, Call * call, guint status,
     const gchar * reason)
 {
   post_call (self, "failed", call->call_id, "status", G_TYPE_UINT, status,
-      "reason", G_TYPE_STRING, reason ? reason : "", NULL);
+      "reason", G_TYPE_STRING, reason ? reason : "", "remote-uri",
+      G_TYPE_STRING, call->remote_uri ? call->remote_uri : "", NULL);
   media_stop_unlocked (self, call);
   g_ptr_array_remove (self->calls, call);
   call_free (call);
@@ -2882,9 +2883,6 @@ incoming_unlocked (GstPgsmSipBin * self, const gchar * call_id,
   if (!parse_sip_uri (from, FALSE, &tmp_tls, &toward, &tmp_port))
     toward = g_strdup ("127.0.0.1");
   g_ptr_array_add (self->calls, call);
-  post_call (self, "incoming", call_id, "remote-uri", G_TYPE_STRING, from,
-      "request-uri", G_TYPE_STRING, request_uri, "slot", G_TYPE_UINT,
-      call->slot, NULL);
 
   if (!call_prepare (self, call, st, toward)) {
     /* no port pair: 503, the caller may retry later (RFC 3261 21.5.4) */
@@ -2906,6 +2904,11 @@ incoming_unlocked (GstPgsmSipBin * self, const gchar * call_id,
         call->decision->reason);
     goto out;
   }
+  /* only a call that could be answered is announced: a gateway routing on
+   * `incoming` never rings anyone for an offer it must refuse */
+  post_call (self, "incoming", call_id, "remote-uri", G_TYPE_STRING, from,
+      "request-uri", G_TYPE_STRING, request_uri, "slot", G_TYPE_UINT,
+      call->slot, NULL);
   gst_pgsm_sofia_respond (self->sofia, call_id, 180, "Ringing", NULL);
   if (st->auto_answer) {
     if (media_start_unlocked (self, call)) {

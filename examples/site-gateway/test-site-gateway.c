@@ -1,0 +1,692 @@
+/* gst-pgsm
+ * Copyright (C) 2026 gst-pgsm contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The site gateway program (pgsm-site-gateway, run as a child process with
+ * a configuration written here) between secure callers outside and clear
+ * phones inside, all pgsmsipbin pipelines on loopback with a test PKI made
+ * at run time. Every call carries its own tone; what each side hears is
+ * measured with the Goertzel algorithm at every tone of the test. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/check/gstcheck.h>
+#include <gst/app/gstappsink.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+#include <math.h>
+#include <string.h>
+#include <signal.h>
+
+#include "pki.h"
+
+#define WAIT_S 20
+#define RATE 8000
+
+static PgsmTestPki *pki;
+static PgsmTestCert *site_cert;
+static PgsmTestCert *user_cert;
+
+/* ---- the gateway process ---------------------------------------------- */
+
+typedef struct
+{
+  GSubprocess *proc;
+  GThread *reader;
+  GMutex lock;
+  GPtrArray *lines;             /* its standard output */
+  gchar *conf_path;
+  guint outside_port;
+  guint inside_port;
+} Gateway;
+
+static gpointer
+reader_thread (Gateway * gw)
+{
+  GDataInputStream *in =
+      g_data_input_stream_new (g_subprocess_get_stdout_pipe (gw->proc));
+  gchar *line;
+
+  while ((line = g_data_input_stream_read_line (in, NULL, NULL, NULL))) {
+    GST_INFO ("gateway: %s", line);
+    g_mutex_lock (&gw->lock);
+    g_ptr_array_add (gw->lines, line);
+    g_mutex_unlock (&gw->lock);
+  }
+  g_object_unref (in);
+  return NULL;
+}
+
+/* The first line of its output that contains @needle after line @from,
+ * waited for; returns its index */
+static guint
+gateway_wait_line (Gateway * gw, const gchar * needle, guint from,
+    gchar ** copy)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  guint i = from;
+
+  while (g_get_monotonic_time () < deadline) {
+    g_mutex_lock (&gw->lock);
+    for (; i < gw->lines->len; i++) {
+      const gchar *line = g_ptr_array_index (gw->lines, i);
+
+      if (strstr (line, needle) != NULL) {
+        if (copy != NULL)
+          *copy = g_strdup (line);
+        g_mutex_unlock (&gw->lock);
+        return i;
+      }
+    }
+    g_mutex_unlock (&gw->lock);
+    g_usleep (20 * 1000);
+  }
+  fail ("the gateway never printed '%s'", needle);
+  return 0;
+}
+
+static guint
+gateway_count_lines (Gateway * gw, const gchar * needle)
+{
+  guint i, n = 0;
+
+  g_mutex_lock (&gw->lock);
+  for (i = 0; i < gw->lines->len; i++)
+    if (strstr (g_ptr_array_index (gw->lines, i), needle) != NULL)
+      n++;
+  g_mutex_unlock (&gw->lock);
+  return n;
+}
+
+static guint
+port_of_line (const gchar * line)
+{
+  const gchar *p = strstr (line, ", port ");
+
+  fail_unless (p != NULL, "%s", line);
+  return (guint) g_ascii_strtoull (p + 7, NULL, 10);
+}
+
+static Gateway *
+gateway_start (const gchar * numbers)
+{
+  Gateway *gw = g_new0 (Gateway, 1);
+  GError *err = NULL;
+  gchar *conf, *line = NULL;
+
+  g_mutex_init (&gw->lock);
+  gw->lines = g_ptr_array_new_with_free_func (g_free);
+  conf = g_strdup_printf ("[gateway]\n"
+      "outside-listen=sips:127.0.0.1:0\n"
+      "inside-listen=sip:127.0.0.1:0\n"
+      "cert-file=%s\nkey-file=%s\nca-file=%s\n"
+      "max-calls=4\n\n%s", site_cert->chain_file, site_cert->key_file,
+      pki->root_ca_file, numbers);
+  gw->conf_path = g_build_filename (g_get_tmp_dir (), "pgsm-gw-XXXXXX.conf",
+      NULL);
+  {
+    gint fd = g_mkstemp (gw->conf_path);
+
+    fail_unless (fd >= 0);
+    close (fd);
+  }
+  fail_unless (g_file_set_contents (gw->conf_path, conf, -1, NULL));
+  g_free (conf);
+  gw->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err,
+      GATEWAY_PROGRAM, "--config", gw->conf_path, NULL);
+  fail_unless (gw->proc != NULL, "%s", err ? err->message : "");
+  gw->reader = g_thread_new ("gw-reader", (GThreadFunc) reader_thread, gw);
+  gateway_wait_line (gw, "outside: ", 0, &line);
+  gw->outside_port = port_of_line (line);
+  g_free (line);
+  gateway_wait_line (gw, "inside: ", 0, &line);
+  gw->inside_port = port_of_line (line);
+  g_free (line);
+  fail_unless (gw->outside_port != 0 && gw->inside_port != 0);
+  return gw;
+}
+
+static void
+gateway_stop (Gateway * gw)
+{
+  GError *err = NULL;
+
+  /* stopped by its PID; it must exit by itself, with status 0 */
+  g_subprocess_send_signal (gw->proc, SIGTERM);
+  fail_unless (g_subprocess_wait (gw->proc, NULL, &err));
+  fail_unless (g_subprocess_get_if_exited (gw->proc));
+  fail_unless_equals_int (g_subprocess_get_exit_status (gw->proc), 0);
+  g_thread_join (gw->reader);
+  g_object_unref (gw->proc);
+  g_unlink (gw->conf_path);
+  g_free (gw->conf_path);
+  g_ptr_array_unref (gw->lines);
+  g_mutex_clear (&gw->lock);
+  g_free (gw);
+}
+
+/* ---- phones: a pgsmsipbin with a tone in and an appsink out ------------ */
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *bin;
+  GstBus *bus;
+  GMutex lock;
+  GArray *samples;              /* gint16 heard */
+  GPtrArray *packets;           /* RTP packets received on the wire */
+  GPtrArray *sent;              /* RTP packets sent on the wire */
+  gchar *call_id;
+} Phone;
+
+static GstFlowReturn
+new_sample_cb (GstAppSink * sink, Phone * phone)
+{
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  GstBuffer *buf = gst_sample_get_buffer (sample);
+  GstMapInfo map;
+
+  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    g_mutex_lock (&phone->lock);
+    g_array_append_vals (phone->samples, map.data, map.size / 2);
+    g_mutex_unlock (&phone->lock);
+    gst_buffer_unmap (buf, &map);
+  }
+  gst_sample_unref (sample);
+  return GST_FLOW_OK;
+}
+
+/* @secure: a phone outside (SIP/TLS, SRTP); else a clear phone inside.
+ * @listen: it answers calls (outside it then needs the user certificate) */
+static Phone *
+phone_new (gboolean secure, gboolean listen, gdouble freq)
+{
+  Phone *phone = g_new0 (Phone, 1);
+  GstElement *src, *sink;
+  GstCaps *caps;
+  GstAppSinkCallbacks cb = { NULL, NULL, (gpointer) new_sample_cb };
+
+  g_mutex_init (&phone->lock);
+  phone->samples = g_array_new (FALSE, FALSE, sizeof (gint16));
+  phone->packets = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      g_bytes_unref);
+  phone->sent = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      g_bytes_unref);
+  phone->pipeline = gst_pipeline_new (NULL);
+  src = gst_element_factory_make ("audiotestsrc", NULL);
+  /* four tones mixed stay far from clipping */
+  g_object_set (src, "is-live", TRUE, "freq", freq, "volume", 0.15,
+      "samplesperbuffer", 160, NULL);
+  phone->bin = gst_element_factory_make ("pgsmsipbin", NULL);
+  fail_unless (phone->bin != NULL);
+  sink = gst_element_factory_make ("appsink", NULL);
+  caps = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=8000,"
+      "channels=1");
+  g_object_set (sink, "caps", caps, "sync", FALSE, NULL);
+  gst_caps_unref (caps);
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, phone, NULL);
+  gst_bin_add_many (GST_BIN (phone->pipeline), src, phone->bin, sink, NULL);
+  fail_unless (gst_element_link_many (src, phone->bin, sink, NULL));
+  phone->bus = gst_element_get_bus (phone->pipeline);
+  if (secure) {
+    g_object_set (phone->bin, "listen-uri", "sips:127.0.0.1:0", "ca-file",
+        pki->root_ca_file, NULL);
+    if (listen)
+      g_object_set (phone->bin, "cert-file", user_cert->chain_file,
+          "key-file", user_cert->key_file, NULL);
+  } else {
+    g_object_set (phone->bin, "listen-uri", "sip:127.0.0.1:0",
+        "allow-insecure-signaling", TRUE, NULL);
+    gst_util_set_object_arg (G_OBJECT (phone->bin), "media-encryption", "none");
+  }
+  g_object_set (phone->bin, "auto-answer", listen, NULL);
+  fail_if (gst_element_set_state (phone->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  return phone;
+}
+
+static guint
+phone_port (Phone * phone)
+{
+  guint port = 0;
+
+  g_object_get (phone->bin, "bound-port", &port, NULL);
+  fail_unless (port != 0);
+  return port;
+}
+
+static void
+phone_free (Phone * phone)
+{
+  fail_unless_equals_int (gst_element_set_state (phone->pipeline,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (phone->bus);
+  gst_object_unref (phone->pipeline);
+  g_array_unref (phone->samples);
+  g_ptr_array_unref (phone->packets);
+  g_ptr_array_unref (phone->sent);
+  g_mutex_clear (&phone->lock);
+  g_free (phone->call_id);
+  g_free (phone);
+}
+
+/* Pops messages until a pgsm-call with @want (returned, to unref); an
+ * ERROR fails the test */
+static GstMessage *
+phone_wait (Phone * phone, const gchar * want)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline) {
+    GstMessage *msg = gst_bus_timed_pop (phone->bus, 100 * GST_MSECOND);
+    const GstStructure *s;
+
+    if (msg == NULL)
+      continue;
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      GError *err = NULL;
+      gchar *dbg = NULL;
+
+      gst_message_parse_error (msg, &err, &dbg);
+      fail ("unexpected error waiting for '%s': %s (%s)", want, err->message,
+          dbg);
+    }
+    s = gst_message_get_structure (msg);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
+        && gst_structure_has_name (s, "pgsm-call")
+        && g_strcmp0 (gst_structure_get_string (s, "state"), want) == 0) {
+      g_free (phone->call_id);
+      phone->call_id = g_strdup (gst_structure_get_string (s, "call-id"));
+      return msg;
+    }
+    gst_message_unref (msg);
+  }
+  fail ("no '%s' within %d s", want, WAIT_S);
+  return NULL;
+}
+
+static void
+phone_call (Phone * phone, const gchar * scheme, const gchar * number,
+    guint port)
+{
+  gchar *uri = g_strdup_printf ("%s:%s@127.0.0.1:%u", scheme, number, port);
+  gchar *id = NULL;
+
+  g_signal_emit_by_name (phone->bin, "call", uri, &id);
+  fail_unless (id != NULL, "could not call %s", uri);
+  g_free (id);
+  g_free (uri);
+}
+
+static void
+phone_hangup (Phone * phone)
+{
+  gboolean ok = FALSE;
+
+  g_signal_emit_by_name (phone->bin, "hangup", phone->call_id, &ok);
+  fail_unless (ok);
+}
+
+/* ---- the wire ---------------------------------------------------------- */
+
+static GstPadProbeReturn
+wire_probe_cb (GstPad * pad, GstPadProbeInfo * info, GPtrArray * into)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstElement *e = GST_ELEMENT (gst_pad_get_parent (pad));
+  Phone *phone = g_object_get_data (G_OBJECT (e), "pgsm-test-phone");
+  GstMapInfo map;
+
+  gst_object_unref (e);
+  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    /* RTP of PCMU (payload type 0, 20 ms): what audio travels in */
+    if (map.size >= 12 + 160 && (map.data[0] >> 6) == 2
+        && (map.data[1] & 0x7f) == 0) {
+      g_mutex_lock (&phone->lock);
+      g_ptr_array_add (into, g_bytes_new (map.data + 12, 160));
+      g_mutex_unlock (&phone->lock);
+    }
+    gst_buffer_unmap (buf, &map);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* Taps every udpsrc (what arrives) and udpsink (what leaves) of the call's
+ * media, which exist once the call posted `secured`/`clear` */
+static void
+phone_tap_wire (Phone * phone)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (phone->bin));
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&v);
+    GstElementFactory *f = gst_element_get_factory (e);
+    const gchar *name = f ? GST_OBJECT_NAME (f) : "";
+    gboolean in = g_str_equal (name, "udpsrc");
+
+    if (in || g_str_equal (name, "udpsink")) {
+      GstPad *pad = gst_element_get_static_pad (e, in ? "src" : "sink");
+
+      g_object_set_data (G_OBJECT (e), "pgsm-test-phone", phone);
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+          (GstPadProbeCallback) wire_probe_cb,
+          in ? phone->packets : phone->sent, NULL);
+      gst_object_unref (pad);
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+}
+
+/* Shannon entropy of the bytes of @packets, bits per byte */
+static gdouble
+payload_entropy (Phone * phone, GPtrArray * packets, guint * n)
+{
+  guint counts[256] = { 0 }, total = 0, i, j;
+  gdouble h = 0;
+
+  g_mutex_lock (&phone->lock);
+  *n = packets->len;
+  for (i = 0; i < packets->len; i++) {
+    gsize size;
+    const guint8 *b = g_bytes_get_data (g_ptr_array_index (packets, i),
+        &size);
+
+    for (j = 0; j < size; j++)
+      counts[b[j]]++;
+    total += size;
+  }
+  g_mutex_unlock (&phone->lock);
+  for (i = 0; i < 256 && total > 0; i++)
+    if (counts[i] > 0)
+      h -= (gdouble) counts[i] / total * log2 ((gdouble) counts[i] / total);
+  return h;
+}
+
+/* ---- what a phone hears ------------------------------------------------ */
+
+/* Amplitude of @freq in the last second @phone heard (Goertzel) */
+static gdouble
+tone_level (Phone * phone, gdouble freq)
+{
+  const guint n = RATE;
+  gdouble coeff = 2 * cos (2 * G_PI * freq / RATE), s1 = 0, s2 = 0, power;
+  const gint16 *x;
+  guint i;
+
+  g_mutex_lock (&phone->lock);
+  fail_unless (phone->samples->len >= n);
+  x = &g_array_index (phone->samples, gint16, phone->samples->len - n);
+  for (i = 0; i < n; i++) {
+    gdouble s0 = x[i] + coeff * s1 - s2;
+
+    s2 = s1;
+    s1 = s0;
+  }
+  g_mutex_unlock (&phone->lock);
+  power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+  return 2 * sqrt (MAX (power, 0)) / n;
+}
+
+/* From now, waits for 1.5 s of audio and checks that @phone hears each of
+ * @hear (a 0.15-volume tone has amplitude ~4900) and not @not_hear */
+static void
+assert_hears (Phone * phone, const gchar * who, const gdouble * hear,
+    guint n_hear, gdouble not_hear)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  guint start, i;
+
+  g_mutex_lock (&phone->lock);
+  start = phone->samples->len;
+  g_mutex_unlock (&phone->lock);
+  for (;;) {
+    guint have;
+
+    g_mutex_lock (&phone->lock);
+    have = phone->samples->len;
+    g_mutex_unlock (&phone->lock);
+    if (have >= start + RATE * 3 / 2)
+      break;
+    fail_unless (g_get_monotonic_time () < deadline,
+        "%s: only %u samples", who, have - start);
+    g_usleep (20 * 1000);
+  }
+  for (i = 0; i < n_hear; i++) {
+    gdouble level = tone_level (phone, hear[i]);
+
+    GST_INFO ("%s hears %.0f Hz at %.0f", who, hear[i], level);
+    fail_unless (level > 2500, "%s hears %.0f Hz only at %.0f", who,
+        hear[i], level);
+  }
+  if (not_hear > 0) {
+    gdouble level = tone_level (phone, not_hear);
+
+    GST_INFO ("%s hears its own %.0f Hz at %.0f", who, not_hear, level);
+    fail_unless (level < 250, "%s hears itself (%.0f Hz) at %.0f", who,
+        not_hear, level);
+  }
+}
+
+/* ---- fixtures ---------------------------------------------------------- */
+
+static void
+pki_setup (void)
+{
+  pki = pgsm_test_pki_new_tmp ("pgsm-gw-pki");
+  fail_unless (pki != NULL);
+  site_cert = pgsm_test_pki_issue_server (pki, "site", "127.0.0.1");
+  user_cert = pgsm_test_pki_issue_server (pki, "alice", "127.0.0.1");
+}
+
+static void
+pki_teardown (void)
+{
+  g_clear_pointer (&site_cert, pgsm_test_cert_free);
+  g_clear_pointer (&user_cert, pgsm_test_cert_free);
+  g_clear_pointer (&pki, pgsm_test_pki_free);
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+/* A secure caller outside dials phone 100 inside (crypto-to-clear); then
+ * phone 101 inside dials the secure user alice (clear-to-crypto). Tones
+ * both ways; the outside leg carries only ciphertext, the inside leg the
+ * clear audio. */
+GST_START_TEST (test_crypto_to_clear_and_back)
+{
+  Phone *phone100 = phone_new (FALSE, TRUE, 1000);
+  Phone *alice = phone_new (TRUE, TRUE, 600);
+  Phone *bob, *phone101;
+  Gateway *gw;
+  gchar *numbers;
+  const gdouble hear1000[] = { 1000 }, hear440[] = { 440 };
+  const gdouble hear800[] = { 800 }, hear600[] = { 600 };
+  guint i, j, n_out, n_in;
+  gdouble h_out, h_in;
+
+  numbers = g_strdup_printf ("[phone 100]\nuri=sip:100@127.0.0.1:%u\n\n"
+      "[user alice]\nuri=sips:alice@127.0.0.1:%u\n", phone_port (phone100),
+      phone_port (alice));
+  gw = gateway_start (numbers);
+  g_free (numbers);
+
+  /* crypto-to-clear */
+  bob = phone_new (TRUE, FALSE, 440);
+  phone_call (bob, "sips", "100", gw->outside_port);
+  gst_message_unref (phone_wait (phone100, "clear"));
+  phone_tap_wire (phone100);
+  gst_message_unref (phone_wait (bob, "secured"));
+  phone_tap_wire (bob);
+  gateway_wait_line (gw, "bridged", 0, NULL);
+  assert_hears (bob, "bob (outside)", hear1000, 1, 440);
+  assert_hears (phone100, "phone 100 (inside)", hear440, 1, 1000);
+
+  /* the outside leg: ciphertext only, and none of the clear payloads of
+   * the inside leg appears in it */
+  h_out = payload_entropy (bob, bob->packets, &n_out);
+  h_in = payload_entropy (phone100, phone100->packets, &n_in);
+  GST_INFO ("outside leg: %u packets, %.2f bits/byte; inside: %u, %.2f",
+      n_out, h_out, n_in, h_in);
+  fail_unless (n_out > 50 && n_in > 50, "%u %u", n_out, n_in);
+  fail_unless (h_out > 7.5, "outside payload entropy %.2f", h_out);
+  fail_unless (h_in < 7.0, "inside payload entropy %.2f", h_in);
+  for (i = 0; i < phone100->sent->len; i++)
+    for (j = 0; j < bob->packets->len; j++)
+      fail_if (g_bytes_equal (g_ptr_array_index (phone100->sent, i),
+              g_ptr_array_index (bob->packets, j)),
+          "a clear inside payload went out");
+
+  phone_hangup (bob);
+  gst_message_unref (phone_wait (phone100, "ended"));
+  gateway_wait_line (gw, "ended", 0, NULL);
+  phone_free (bob);
+
+  /* clear-to-crypto */
+  phone101 = phone_new (FALSE, FALSE, 800);
+  phone_call (phone101, "sip", "alice", gw->inside_port);
+  gst_message_unref (phone_wait (alice, "secured"));
+  gst_message_unref (phone_wait (phone101, "clear"));
+  assert_hears (alice, "alice (outside)", hear800, 1, 600);
+  assert_hears (phone101, "phone 101 (inside)", hear600, 1, 800);
+  phone_hangup (phone101);
+  gst_message_unref (phone_wait (alice, "ended"));
+  phone_free (phone101);
+
+  /* a number nobody has: 404 */
+  bob = phone_new (TRUE, FALSE, 440);
+  phone_call (bob, "sips", "999", gw->outside_port);
+  {
+    GstMessage *msg = phone_wait (bob, "failed");
+    guint status = 0;
+
+    gst_structure_get_uint (gst_message_get_structure (msg), "status", &status);
+    fail_unless_equals_int (status, 404);
+    gst_message_unref (msg);
+  }
+  phone_free (bob);
+
+  gateway_stop (gw);
+  phone_free (alice);
+  phone_free (phone100);
+}
+
+GST_END_TEST;
+
+/* Three secure callers and one inside phone in room 300: each hears the
+ * three others and not itself (N-1 mix); one leaves, the rest go on */
+GST_START_TEST (test_conference_room)
+{
+  const gdouble freqs[4] = { 400, 700, 1100, 1700 };
+  const gchar *names[4] = { "caller 1", "caller 2", "caller 3", "phone" };
+  Phone *p[4];
+  Gateway *gw = gateway_start ("[room 300]\n");
+  guint i, j, line = 0;
+
+  for (i = 0; i < 4; i++) {
+    gchar *joined = g_strdup_printf ("(%u in the room)", i + 1);
+
+    p[i] = phone_new (i < 3, FALSE, freqs[i]);
+    if (i < 3)
+      phone_call (p[i], "sips", "300", gw->outside_port);
+    else
+      phone_call (p[i], "sip", "300", gw->inside_port);
+    gst_message_unref (phone_wait (p[i], i < 3 ? "secured" : "clear"));
+    line = gateway_wait_line (gw, joined, line, NULL);
+    g_free (joined);
+  }
+  for (i = 0; i < 4; i++) {
+    gdouble others[3];
+    guint n = 0;
+
+    for (j = 0; j < 4; j++)
+      if (j != i)
+        others[n++] = freqs[j];
+    assert_hears (p[i], names[i], others, 3, freqs[i]);
+  }
+
+  /* caller 2 leaves: the others hear the remaining two */
+  phone_hangup (p[1]);
+  gateway_wait_line (gw, "(3 in the room)", line, NULL);
+  {
+    const gdouble hear[2] = { 1100, 1700 };
+
+    assert_hears (p[0], names[0], hear, 2, 400);
+  }
+  for (i = 0; i < 4; i++)
+    phone_free (p[i]);
+  gateway_stop (gw);
+}
+
+GST_END_TEST;
+
+/* Room 301 has a PIN and calls phone 100 in when its first member arrives
+ * (3-way calling opened by one caller): a wrong PIN is refused, the right
+ * one admits, then the caller and phone 100 hear each other */
+GST_START_TEST (test_room_pin_and_dial_out)
+{
+  Phone *phone100 = phone_new (FALSE, TRUE, 1000);
+  Phone *bob;
+  Gateway *gw;
+  gchar *numbers;
+  gboolean ok = FALSE;
+  const gdouble hear1000[] = { 1000 }, hear440[] = { 440 };
+  guint line;
+
+  numbers = g_strdup_printf ("[phone 100]\nuri=sip:100@127.0.0.1:%u\n\n"
+      "[room 301]\npin=2468\ndial=100\n", phone_port (phone100));
+  gw = gateway_start (numbers);
+  g_free (numbers);
+
+  bob = phone_new (TRUE, FALSE, 440);
+  phone_call (bob, "sips", "301", gw->outside_port);
+  gst_message_unref (phone_wait (bob, "secured"));
+  gateway_wait_line (gw, "waits for the PIN", 0, NULL);
+  g_signal_emit_by_name (bob->bin, "send-dtmf", bob->call_id, "1111#", &ok);
+  fail_unless (ok);
+  gateway_wait_line (gw, "wrong PIN", 0, NULL);
+  g_signal_emit_by_name (bob->bin, "send-dtmf", bob->call_id, "2468", &ok);
+  fail_unless (ok);
+  gateway_wait_line (gw, "(1 in the room)", 0, NULL);
+  /* "1111#" was one refusal: the '#' after it is not another */
+  fail_unless_equals_int (gateway_count_lines (gw, "wrong PIN"), 1);
+  gst_message_unref (phone_wait (phone100, "clear"));
+  line = gateway_wait_line (gw, "(2 in the room)", 0, NULL);
+  assert_hears (bob, "bob", hear1000, 1, 440);
+  assert_hears (phone100, "phone 100", hear440, 1, 1000);
+
+  phone_hangup (bob);
+  gateway_wait_line (gw, "(1 in the room)", line, NULL);
+  phone_free (bob);
+  gateway_stop (gw);
+  phone_free (phone100);
+}
+
+GST_END_TEST;
+
+static Suite *
+site_gateway_suite (void)
+{
+  Suite *s = suite_create ("site-gateway");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, pki_setup, pki_teardown);
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_crypto_to_clear_and_back);
+  tcase_add_test (tc, test_conference_room);
+  tcase_add_test (tc, test_room_pin_and_dial_out);
+  return s;
+}
+
+GST_CHECK_MAIN (site_gateway);
