@@ -65,6 +65,22 @@ reader_thread (Gateway * gw)
   return NULL;
 }
 
+/* The gateway of the running test, for failure reports */
+static Gateway *the_gateway;
+
+static void
+gateway_dump (Gateway * gw)
+{
+  guint i;
+
+  if (gw == NULL)
+    return;
+  g_mutex_lock (&gw->lock);
+  for (i = 0; i < gw->lines->len; i++)
+    g_printerr ("gateway: %s\n", (gchar *) g_ptr_array_index (gw->lines, i));
+  g_mutex_unlock (&gw->lock);
+}
+
 /* The first line of its output that contains @needle after line @from,
  * waited for; returns its index */
 static guint
@@ -89,6 +105,7 @@ gateway_wait_line (Gateway * gw, const gchar * needle, guint from,
     g_mutex_unlock (&gw->lock);
     g_usleep (20 * 1000);
   }
+  gateway_dump (gw);
   fail ("the gateway never printed '%s'", needle);
   return 0;
 }
@@ -151,6 +168,7 @@ gateway_start (const gchar * numbers)
   gw->inside_port = port_of_line (line);
   g_free (line);
   fail_unless (gw->outside_port != 0 && gw->inside_port != 0);
+  the_gateway = gw;
   return gw;
 }
 
@@ -159,6 +177,7 @@ gateway_stop (Gateway * gw)
 {
   GError *err = NULL;
 
+  the_gateway = NULL;
   /* stopped by its PID; it must exit by itself, with status 0 */
   g_subprocess_send_signal (gw->proc, SIGTERM);
   fail_unless (g_subprocess_wait (gw->proc, NULL, &err));
@@ -413,6 +432,23 @@ payload_entropy (Phone * phone, GPtrArray * packets, guint * n)
   return h;
 }
 
+/* On a failure: what the phone's bus and the gateway said */
+static void
+phone_dump_bus (Phone * phone)
+{
+  GstMessage *msg;
+
+  while ((msg = gst_bus_pop (phone->bus)) != NULL) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    gchar *text = s ? gst_structure_to_string (s) : NULL;
+
+    g_printerr ("phone bus: %s %s\n", GST_MESSAGE_TYPE_NAME (msg),
+        text ? text : "");
+    g_free (text);
+    gst_message_unref (msg);
+  }
+}
+
 /* ---- what a phone hears ------------------------------------------------ */
 
 /* Amplitude of @freq in the last second @phone heard (Goertzel) */
@@ -458,8 +494,11 @@ assert_hears (Phone * phone, const gchar * who, const gdouble * hear,
     g_mutex_unlock (&phone->lock);
     if (have >= start + RATE * 3 / 2)
       break;
-    fail_unless (g_get_monotonic_time () < deadline,
-        "%s: only %u samples", who, have - start);
+    if (g_get_monotonic_time () >= deadline) {
+      phone_dump_bus (phone);
+      gateway_dump (the_gateway);
+      fail ("%s: only %u samples", who, have - start);
+    }
     g_usleep (20 * 1000);
   }
   for (i = 0; i < n_hear; i++) {
