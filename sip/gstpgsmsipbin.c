@@ -123,6 +123,11 @@ gst_pgsm_sip_media_encryption_get_type (void)
 #define REGISTER_EXPIRES_S 600
 #define REGISTER_RETRY_S 5
 
+/* the calls' jitter buffers: latency (the `latency` property), and the
+ * packets in sequence that start them early */
+#define DEFAULT_LATENCY 40
+#define JITTER_FASTSTART_PACKETS 1
+
 /* bounds of the network steps of call set-up */
 #define CONNECT_TIMEOUT_S 10
 #define HANDSHAKE_TIMEOUT_MS 10000
@@ -162,6 +167,7 @@ enum
   PROP_RTP_PORT_MIN,
   PROP_RTP_PORT_MAX,
   PROP_MEDIA_TIMEOUT,
+  PROP_LATENCY,
   PROP_REGISTRAR,
   PROP_USERNAME,
   PROP_PASSWORD,
@@ -210,6 +216,7 @@ typedef struct
   guint rtp_port_min;
   guint rtp_port_max;
   guint media_timeout;
+  guint latency;
   guint max_calls;
   gchar *registrar;
   gchar *proxy;
@@ -263,6 +270,7 @@ typedef struct
   GstElement *dtmfsrc;          /* RFC 4733 events, when negotiated */
   GstPgsmDtmfSender *dtmf;
   guint media_timeout;          /* seconds, 0 = no watch */
+  guint latency;                /* jitter buffer, ms */
   MediaWatch *watch;
   GstElement *rtp_sink;
   GstElement *rtp_src;          /* its udpsrc: the media watch of a clear
@@ -647,6 +655,25 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
 
   /**
+   * GstPgsmSipBin:latency:
+   *
+   * Milliseconds a call's jitter buffer waits for late or reordered
+   * packets; the audio out of `src` is that much behind the network. The
+   * first audio does not wait that long: the jitter buffer starts with
+   * the first packet. Lower it on a LAN (20 gives first audio about 20 ms
+   * sooner, docs/performance.md), raise it on jittery links. Taken when a
+   * call's media start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LATENCY,
+      g_param_spec_uint ("latency", "Latency",
+          "Jitter buffer latency of each call in ms (taken when its media "
+          "start)", 0, 2000, DEFAULT_LATENCY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
    * GstPgsmSipBin::call:
    * @uri: the SIP URI to call
    *
@@ -822,6 +849,7 @@ gst_pgsm_sip_bin_init (GstPgsmSipBin * self)
   self->props.rtp_port_min = DEFAULT_RTP_PORT_MIN;
   self->props.rtp_port_max = DEFAULT_RTP_PORT_MAX;
   self->props.media_timeout = DEFAULT_MEDIA_TIMEOUT;
+  self->props.latency = DEFAULT_LATENCY;
   self->props.max_calls = DEFAULT_MAX_CALLS;
   self->calls = g_ptr_array_new ();
   g_cond_init (&self->setup_cond);
@@ -1015,6 +1043,9 @@ gst_pgsm_sip_bin_set_property (GObject * object, guint prop_id,
     case PROP_MEDIA_TIMEOUT:
       self->props.media_timeout = g_value_get_uint (value);
       break;
+    case PROP_LATENCY:
+      self->props.latency = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1095,6 +1126,9 @@ gst_pgsm_sip_bin_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MEDIA_TIMEOUT:
       g_value_set_uint (value, self->props.media_timeout);
+      break;
+    case PROP_LATENCY:
+      g_value_set_uint (value, self->props.latency);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1409,6 +1443,7 @@ call_prepare (GstPgsmSipBin * self, Call * call, const Settings * st,
   call->pts = g_array_new (FALSE, FALSE, sizeof (guint));
   call->sdp_session_id = (guint64) g_get_real_time ();
   call->media_timeout = st->media_timeout;
+  call->latency = st->latency;
   call->clear_media =
       st->media_encryption == GST_PGSM_SIP_MEDIA_ENCRYPTION_NONE;
   if (have_factory ("rtpdtmfsrc") && have_factory ("rtpdtmfmux")
@@ -1776,6 +1811,20 @@ media_watch_stop (Call * call)
   media_watch_release (w);
 }
 
+/* The jitter buffer waits `latency` for late and reordered packets, but
+ * need not hold the first packet that long: it starts as soon as
+ * JITTER_FASTSTART_PACKETS in sequence arrived (docs/performance.md
+ * "Set-up time": 20 ms sooner first audio) */
+static void
+new_jitterbuffer_cb (GstElement * rtpbin, GstElement * jitterbuffer,
+    guint session, guint ssrc, gpointer data)
+{
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (jitterbuffer),
+          "faststart-min-packets") != NULL)
+    g_object_set (jitterbuffer, "faststart-min-packets",
+        JITTER_FASTSTART_PACKETS, NULL);
+}
+
 /* Builds and starts the media of an accepted call. Called with call_lock. */
 static gboolean
 media_start_unlocked (GstPgsmSipBin * self, Call * call)
@@ -1798,7 +1847,9 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   call->elements = g_ptr_array_new_with_free_func (gst_object_unref);
 
   rtpbin = make (call, bin, "rtpbin");
-  g_object_set (rtpbin, "latency", 60, NULL);
+  g_object_set (rtpbin, "latency", call->latency, NULL);
+  g_signal_connect (rtpbin, "new-jitterbuffer",
+      G_CALLBACK (new_jitterbuffer_cb), NULL);
   if (!d->clear) {
     g_signal_connect (rtpbin, "request-rtp-encoder",
         G_CALLBACK (request_rtp_encoder_cb), call);

@@ -36,7 +36,8 @@
  * SIP_CALLS_HANGUP=callee makes the listening bin send the BYEs).
  *
  * Run: meson test -C BUILD --benchmark --verbose sip-calls
- * (environment: SIP_CALLS_SETUP=50, SIP_CALLS_WINDOW=5, SIP_CALLS_LEVELS)
+ * (environment: SIP_CALLS_SETUP=50, SIP_CALLS_WINDOW=5, SIP_CALLS_LEVELS,
+ * SIP_CALLS_LATENCY: the bins' `latency` in ms, default the bin's)
  */
 
 #include <gst/gst.h>
@@ -177,6 +178,9 @@ peer_new (const PgsmTestPki * pki, const PgsmTestCert * cert, guint max_calls,
   g_object_set (filter, "caps", caps, NULL);
   g_object_set (p->bin, "listen-uri", "sips:127.0.0.1:0", "max-calls",
       max_calls, "ca-file", pki->root_ca_file, NULL);
+  if (g_getenv ("SIP_CALLS_LATENCY") != NULL)
+    g_object_set (p->bin, "latency", (guint) atoi (g_getenv
+            ("SIP_CALLS_LATENCY")), NULL);
   if (cert != NULL)
     g_object_set (p->bin, "cert-file", cert->chain_file, "key-file",
         cert->key_file, "auto-answer", TRUE, NULL);
