@@ -49,6 +49,8 @@
 #include "gstpgsmdtmf.h"
 #include "pgsmtlsverify.h"
 
+#include <gst/pgsm/pgsmi18n.h>
+
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
@@ -1452,12 +1454,12 @@ call_prepare (GstPgsmSipBin * self, Call * call, const Settings * st,
   if (!call->clear_media && !pgsm_sdp_parse_suites (st->srtp_suites ?
           st->srtp_suites : "", call->suites, &err)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Invalid SRTP suite list."), ("srtp-suites: %s", err->message));
+        (_("Invalid SRTP suite list.")), ("srtp-suites: %s", err->message));
     return FALSE;
   }
   if (!parse_codecs (st->codecs, call->pts)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("No usable audio codec configured."), ("codecs: '%s'",
+        (_("No usable audio codec configured.")), ("codecs: '%s'",
             st->codecs ? st->codecs : ""));
     return FALSE;
   }
@@ -1468,10 +1470,10 @@ call_prepare (GstPgsmSipBin * self, Call * call, const Settings * st,
     /* a listener keeps running for the next call: a WARNING there */
     if (call->outgoing)
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-          ("Could not open the RTP sockets."), ("%s", err->message));
+          (_("Could not open the RTP sockets.")), ("%s", err->message));
     else
       GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
-          ("Could not open the RTP sockets."), ("%s", err->message));
+          (_("Could not open the RTP sockets.")), ("%s", err->message));
     call->no_ports = TRUE;
     return FALSE;
   }
@@ -1619,7 +1621,7 @@ make_srtp (GstPgsmSipBin * self, Call * call)
     g_clear_object (&call->srtpenc);
     g_clear_object (&call->srtpdec);
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-        ("The SRTP elements are missing: the call cannot be secured."),
+        (_("The SRTP elements are missing: the call cannot be secured.")),
         ("pgsmsrtpenc or pgsmsrtpdec not found (plugin pgsmsrtp)"));
     return FALSE;
   }
@@ -1744,7 +1746,7 @@ media_watch_cb (GstClock * clock, GstClockTime time, GstClockID id,
         w->timeout_s);
 
     GST_ELEMENT_WARNING (self, RESOURCE, READ,
-        ("The other side stopped sending audio; the call was ended."),
+        (_("The other side stopped sending audio; the call was ended.")),
         ("call %s: %s", w->call_id, reason));
     post_call (self, "ended", w->call_id, "status", G_TYPE_UINT, 0,
         "reason", G_TYPE_STRING, reason, NULL);
@@ -1939,7 +1941,7 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   ok &= gst_element_link_many (call->depay, dec, conv, res, NULL);
   if (!ok) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("Could not build the call's media pipeline."), ("link failed"));
+        (_("Could not build the call's media pipeline.")), ("link failed"));
     return FALSE;
   }
 
@@ -2120,7 +2122,7 @@ precheck_server (GstPgsmSipBin * self, const gchar * host, guint port,
   creds = pgsm_tls_credentials_new (&vs, &err);
   if (creds == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("No trusted certificate authority could be loaded."),
+        (_("No trusted certificate authority could be loaded.")),
         ("%s", err->message));
     goto out;
   }
@@ -2137,11 +2139,11 @@ precheck_server (GstPgsmSipBin * self, const gchar * host, guint port,
       goto out;
     if (soft)
       GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
-          ("Could not connect to the SIP server."), ("%s:%u: %s", host,
+          (_("Could not connect to the SIP server.")), ("%s:%u: %s", host,
               port, err->message));
     else
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-          ("Could not connect to the SIP server."), ("%s:%u: %s", host,
+          (_("Could not connect to the SIP server.")), ("%s:%u: %s", host,
               port, err->message));
     goto out;
   }
@@ -2149,7 +2151,7 @@ precheck_server (GstPgsmSipBin * self, const gchar * host, guint port,
   gnutls_init (&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
   if (!pgsm_tls_session_setup_client (session, creds, host, &err)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-        ("Could not set up TLS."), ("%s", err->message));
+        (_("Could not set up TLS.")), ("%s", err->message));
     goto out;
   }
   gnutls_transport_set_int (session, g_socket_get_fd (sock));
@@ -2163,7 +2165,7 @@ precheck_server (GstPgsmSipBin * self, const gchar * host, guint port,
     /* stopped, or the server said nothing in time: not a verdict */
     if (!g_cancellable_is_cancelled (cancellable))
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-          ("The SIP server did not complete the TLS handshake."),
+          (_("The SIP server did not complete the TLS handshake.")),
           ("%s:%u: no handshake within %d ms", host, port,
               HANDSHAKE_TIMEOUT_MS));
     goto out;
@@ -2256,12 +2258,12 @@ setup_thread_func (gpointer data)
   post_call (self, "calling", call->call_id, "remote-uri", G_TYPE_STRING,
       call->remote_uri, NULL);
   if (!ok) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid SIP URI."),
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (_("Invalid SIP URI.")),
         ("cannot call '%s'", call->remote_uri));
   } else if (!tls && !st.allow_insecure) {
     ok = FALSE;
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Refusing to call over insecure signalling."),
+        (_("Refusing to call over insecure signalling.")),
         ("%s is not a sips: URI; SDES keys must travel over TLS "
             "(allow-insecure-signaling is false)", call->remote_uri));
   } else if (st.proxy != NULL) {
@@ -2272,12 +2274,12 @@ setup_thread_func (gpointer data)
 
     ok = parse_sip_uri (st.proxy, FALSE, &proxy_tls, &proxy_host, &proxy_port);
     if (!ok)
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid proxy URI."),
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (_("Invalid proxy URI.")),
           ("proxy '%s'", st.proxy));
     else if (!proxy_tls && !st.allow_insecure) {
       ok = FALSE;
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-          ("Refusing to call over insecure signalling."),
+          (_("Refusing to call over insecure signalling.")),
           ("proxy %s is not a sips: URI (allow-insecure-signaling is false)",
               st.proxy));
     } else if (proxy_tls)
@@ -2295,7 +2297,7 @@ setup_thread_func (gpointer data)
     call->offer = pgsm_sdp_offer_new (&local, &err);
     if (call->offer == NULL) {
       ok = FALSE;
-      GST_ELEMENT_ERROR (self, LIBRARY, FAILED, ("Could not make an offer."),
+      GST_ELEMENT_ERROR (self, LIBRARY, FAILED, (_("Could not make an offer.")),
           ("%s", err->message));
       g_clear_error (&err);
     }
@@ -2445,11 +2447,11 @@ on_answered (GstPgsmSofia * sofia, const gchar * call_id, guint status,
     /* fail closed: end the dialog, never fall back to clear RTP */
     if (call->clear_media)
       GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-          ("The called party's answer could not be used."),
+          (_("The called party's answer could not be used.")),
           ("call %s: %s", call_id, call->decision->reason));
     else
       GST_ELEMENT_ERROR (self, STREAM, DECRYPT_NOKEY,
-          ("The called party answered without usable SRTP keys."),
+          (_("The called party answered without usable SRTP keys.")),
           ("call %s: %s", call_id, call->decision->reason));
     post_call (self, "failed", call_id, "status", G_TYPE_UINT, status,
         "reason", G_TYPE_STRING, call->decision->reason, NULL);
@@ -2505,7 +2507,7 @@ on_ended (GstPgsmSofia * sofia, const gchar * call_id, guint status,
     /* a call we already declared failed (bad answer) ends silently */
     if (failed && !call->ended)
       GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
-          ("The call did not connect."), ("call %s: %u %s", call_id, status,
+          (_("The call did not connect.")), ("call %s: %u %s", call_id, status,
               phrase));
     if (!call->ended)
       post_call (self, failed ? "failed" : "ended", call_id, "status",
@@ -2614,8 +2616,8 @@ reinvite_answered_unlocked (GstPgsmSipBin * self, Call * call, guint status,
     /* RFC 3261 14.1: a refused re-INVITE leaves the session as it was */
     call->want = call->want_before;
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-        ("The other side refused to change the call (hold, resume or new "
-            "keys); the call goes on unchanged."), ("call %s: re-INVITE "
+        (_("The other side refused to change the call (hold, resume or new "
+            "keys); the call goes on unchanged.")), ("call %s: re-INVITE "
             "answered %u %s", call->call_id, status, phrase));
     pgsm_sdp_offer_free (offer);
     return;
@@ -2626,7 +2628,7 @@ reinvite_answered_unlocked (GstPgsmSipBin * self, Call * call, guint status,
   if (!pgsm_sdp_decision_is_accepted (d)) {
     /* fail closed, as for the first answer */
     GST_ELEMENT_ERROR (self, STREAM, DECRYPT_NOKEY,
-        ("The other side changed the call without usable SRTP keys."),
+        (_("The other side changed the call without usable SRTP keys.")),
         ("call %s: %s", call->call_id, d->reason));
     post_call (self, "failed", call->call_id, "status", G_TYPE_UINT, status,
         "reason", G_TYPE_STRING, d->reason, NULL);
@@ -2671,8 +2673,8 @@ on_reinvite (GstPgsmSofia * sofia, const gchar * call_id, const gchar * sdp,
   if (d->status != 0 || !pgsm_sdp_decision_is_accepted (d)) {
     /* the call goes on with what is in force; never clear RTP */
     GST_ELEMENT_WARNING (self, STREAM, DECRYPT_NOKEY,
-        ("Refused a change of the call without usable SRTP keys; the call "
-            "goes on unchanged."), ("call %s: %s", call_id, d->reason));
+        (_("Refused a change of the call without usable SRTP keys; the call "
+            "goes on unchanged.")), ("call %s: %s", call_id, d->reason));
     gst_pgsm_sofia_respond (sofia, call_id, PGSM_SDP_STATUS_NOT_ACCEPTABLE,
         NULL, NULL);
     pgsm_sdp_decision_free (d);
@@ -3090,7 +3092,7 @@ register_thread_func (gpointer data)
   g_mutex_unlock (&self->call_lock);
 
   if (!parse_sip_uri (st.registrar, FALSE, &tls, &host, &port)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid registrar URI."),
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (_("Invalid registrar URI.")),
         ("registrar '%s'", st.registrar));
     goto done;
   }
@@ -3098,21 +3100,21 @@ register_thread_func (gpointer data)
   if (st.proxy != NULL) {
     g_clear_pointer (&host, g_free);
     if (!parse_sip_uri (st.proxy, FALSE, &tls, &host, &port)) {
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid proxy URI."),
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (_("Invalid proxy URI.")),
           ("proxy '%s'", st.proxy));
       goto done;
     }
   }
   if (!tls && !st.allow_insecure) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Refusing to register over insecure signalling."),
+        (_("Refusing to register over insecure signalling.")),
         ("%s is not a sips: URI (allow-insecure-signaling is false)",
             st.registrar));
     goto done;
   }
   if (st.local_uri == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Registration needs our address (local-uri)."),
+        (_("Registration needs our address (local-uri).")),
         ("registrar set without local-uri"));
     goto done;
   }
@@ -3155,14 +3157,14 @@ on_registration (GstPgsmSofia * sofia, guint status, const gchar * phrase,
         "reason", G_TYPE_STRING, phrase, "expires", G_TYPE_UINT, expires, NULL);
   } else if (status == 401 || status == 403 || status == 407) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
-        ("The SIP registrar refused our credentials."),
+        (_("The SIP registrar refused our credentials.")),
         ("REGISTER: %u %s", status, phrase));
     post_call (self, "failed", NULL, "status", G_TYPE_UINT, status,
         "reason", G_TYPE_STRING, phrase, NULL);
   } else {
     /* down, unreachable, overloaded: Sofia tries again */
     GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
-        ("Could not register with the SIP registrar; trying again."),
+        (_("Could not register with the SIP registrar; trying again.")),
         ("REGISTER: %u %s; again in %d s", status, phrase, REGISTER_RETRY_S));
     post_call (self, "registering", NULL, "status", G_TYPE_UINT, status,
         "reason", G_TYPE_STRING, phrase, NULL);
@@ -3315,13 +3317,13 @@ start (GstPgsmSipBin * self)
 
   settings_snapshot (self, &st);
   if (!parse_sip_uri (st.listen_uri, TRUE, &tls, &host, &port)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Invalid listen URI."),
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (_("Invalid listen URI.")),
         ("listen-uri '%s'", st.listen_uri ? st.listen_uri : ""));
     goto out;
   }
   if (!tls && !st.allow_insecure) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Refusing insecure signalling."),
+        (_("Refusing insecure signalling.")),
         ("listen-uri '%s' is not sips: and allow-insecure-signaling is false",
             st.listen_uri));
     goto out;
@@ -3329,7 +3331,7 @@ start (GstPgsmSipBin * self)
   if (st.media_encryption == GST_PGSM_SIP_MEDIA_ENCRYPTION_NONE
       && !st.allow_insecure) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Refusing clear media."),
+        (_("Refusing clear media.")),
         ("media-encryption=none is only for the site's inside leg and "
             "needs allow-insecure-signaling=true"));
     goto out;
@@ -3337,7 +3339,7 @@ start (GstPgsmSipBin * self)
   dir = make_cert_dir (&st, &err);
   if (dir == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("Could not read the certificate files."), ("%s", err->message));
+        (_("Could not read the certificate files.")), ("%s", err->message));
     goto out;
   }
   config.bind_url = st.listen_uri;
@@ -3350,7 +3352,7 @@ start (GstPgsmSipBin * self)
   sofia = gst_pgsm_sofia_new (&config, &err);
   if (sofia == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-        ("Could not start the SIP agent."), ("%s", err->message));
+        (_("Could not start the SIP agent.")), ("%s", err->message));
     remove_cert_dir (g_steal_pointer (&dir));
     goto out;
   }

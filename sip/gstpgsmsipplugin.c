@@ -13,9 +13,13 @@
 
 #include "gstpgsmsipelements.h"
 
+#include <gst/pgsm/pgsmi18n.h>
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
+  /* the messages of the bin's errors and warnings are translated */
+  pgsm_i18n_init ();
   return GST_ELEMENT_REGISTER (pgsmsipbin, plugin);
 }
 

@@ -193,6 +193,59 @@ GST_START_TEST (test_plugin_domain)
 
 GST_END_TEST;
 
+/* A call error of pgsmsipbin (plugin pgsmsip, its own plugin_init binds
+ * the domain): English in the C locale, Italian in Italian */
+static gchar *
+sipbin_refusal (void)
+{
+  GstElement *bin = gst_element_factory_make ("pgsmsipbin", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *text;
+
+  fail_unless (bin != NULL);
+  gst_element_set_bus (bin, bus);
+  /* clear media without allow-insecure-signaling: refused at start */
+  gst_util_set_object_arg (G_OBJECT (bin), "media-encryption", "none");
+  fail_unless_equals_int (gst_element_set_state (bin, GST_STATE_READY),
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  text = g_strdup (err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_state (bin, GST_STATE_NULL);
+  gst_element_set_bus (bin, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (bin);
+  return text;
+}
+
+GST_START_TEST (test_sipbin_call_error)
+{
+  GstElementFactory *f = gst_element_factory_find ("pgsmsipbin");
+  gchar *text;
+
+  if (f == NULL) {
+    GST_WARNING ("pgsmsipbin not built, skipping");
+    return;
+  }
+  gst_object_unref (f);
+  use_c_locale ();
+  text = sipbin_refusal ();
+  assert_bytes (text, "Refusing clear media.");
+  g_free (text);
+  use_italian ();
+  text = sipbin_refusal ();
+  assert_bytes (text, "Audio in chiaro rifiutato.");
+  g_free (text);
+  use_c_locale ();
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsmi18n_suite (void)
 {
@@ -205,6 +258,7 @@ pgsmi18n_suite (void)
     tcase_add_test (tc, test_italian);
     tcase_add_test (tc, test_switch_back_and_forth);
     tcase_add_test (tc, test_plugin_domain);
+    tcase_add_test (tc, test_sipbin_call_error);
   }
 
   return s;
