@@ -1541,11 +1541,15 @@ request_decoder_cb (GstElement * rtpbin, guint session, Call * call)
 }
 
 /* What rtpbin's receiving side needs from the call, fixed when the media
- * start (the streaming threads read it without call_lock) */
+ * start (the streaming threads read it without call_lock). rtpbin gives
+ * each source (SSRC) of the other side a pad of its own: a funnel before
+ * each depayloader takes them all, so a sender that changes its SSRC (a
+ * restart, a media relay) keeps being heard instead of ending on an
+ * unlinked pad. */
 typedef struct
 {
-  GstElement *depay;            /* audio */
-  GstElement *dtmfdepay;        /* telephone-events, or NULL */
+  GstElement *depay;            /* audio: the funnel before it */
+  GstElement *dtmfdepay;        /* telephone-events: the same, or NULL */
   guint pt;
   guint dtmf_pt;
   const gchar *encoding_name;
@@ -1583,10 +1587,30 @@ rtpbin_pad_added_cb (GstElement * rtpbin, GstPad * pad, RecvMap * map)
     target = map->dtmfdepay;
   if (target == NULL)
     return;
-  sink = gst_element_get_static_pad (target, "sink");
-  if (!gst_pad_is_linked (sink))
-    gst_pad_link (pad, sink);
+  sink = gst_element_request_pad_simple (target, "sink_%u");
+  if (sink == NULL)
+    return;
+  if (gst_pad_link (pad, sink) != GST_PAD_LINK_OK)
+    gst_element_release_request_pad (target, sink);
   gst_object_unref (sink);
+}
+
+/* A source of the other side went away (BYE, timeout): its funnel pad too */
+static void
+rtpbin_pad_removed_cb (GstElement * rtpbin, GstPad * pad, RecvMap * map)
+{
+  GstPad *peer = gst_pad_get_peer (pad);
+  GstElement *funnel;
+
+  if (peer == NULL)
+    return;
+  funnel = gst_pad_get_parent_element (peer);
+  if (funnel == map->depay || (funnel != NULL && funnel == map->dtmfdepay)) {
+    gst_pad_unlink (pad, peer);
+    gst_element_release_request_pad (funnel, peer);
+  }
+  gst_clear_object (&funnel);
+  gst_object_unref (peer);
 }
 
 static GstCaps *
@@ -1897,7 +1921,8 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   res = make (call, bin, "audioresample");
 
   map = g_rc_box_new0 (RecvMap);
-  map->depay = gst_object_ref (call->depay);
+  map->depay = gst_object_ref (make (call, bin, "funnel"));
+  ok &= gst_element_link (map->depay, call->depay);
   map->pt = d->payload_type;
   map->encoding_name = d->encoding_name;
   map->clock_rate = d->clock_rate;
@@ -1906,7 +1931,7 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
     /* RFC 4733 events share the audio stream: rtpdtmfmux gives them its
      * SSRC and sequence (starting below 2^15, like the payloader's) */
     GstElement *mux = make (call, bin, "rtpdtmfmux");
-    GstElement *dtmfsink;
+    GstElement *dtmfsink, *dtmfdepay;
 
     g_object_set (mux, "seqnum-offset", (gint) g_random_int_range (0,
             0x8000), NULL);
@@ -1917,16 +1942,20 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
     call->dtmf = gst_pgsm_dtmf_sender_new (call->dtmfsrc);
     send = mux;
 
-    map->dtmfdepay = gst_object_ref (make (call, bin, "rtpdtmfdepay"));
+    dtmfdepay = make (call, bin, "rtpdtmfdepay");
+    map->dtmfdepay = gst_object_ref (make (call, bin, "funnel"));
     map->dtmf_pt = d->dtmf_payload_type;
-    g_object_set_data_full (G_OBJECT (map->dtmfdepay), "pgsm-call-id",
+    g_object_set_data_full (G_OBJECT (dtmfdepay), "pgsm-call-id",
         g_strdup (call->call_id), g_free);
     dtmfsink = make (call, bin, "fakesink");
     g_object_set (dtmfsink, "sync", FALSE, "async", FALSE, NULL);
-    ok &= gst_element_link (map->dtmfdepay, dtmfsink);
+    ok &= gst_element_link_many (map->dtmfdepay, dtmfdepay, dtmfsink, NULL);
   }
   g_signal_connect_data (rtpbin, "request-pt-map",
       G_CALLBACK (request_pt_map_cb), g_rc_box_acquire (map),
+      (GClosureNotify) recv_map_release, 0);
+  g_signal_connect_data (rtpbin, "pad-removed",
+      G_CALLBACK (rtpbin_pad_removed_cb), g_rc_box_acquire (map),
       (GClosureNotify) recv_map_release, 0);
   g_signal_connect_data (rtpbin, "pad-added",
       G_CALLBACK (rtpbin_pad_added_cb), map,
@@ -2617,7 +2646,7 @@ reinvite_answered_unlocked (GstPgsmSipBin * self, Call * call, guint status,
     call->want = call->want_before;
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
         (_("The other side refused to change the call (hold, resume or new "
-            "keys); the call goes on unchanged.")), ("call %s: re-INVITE "
+                "keys); the call goes on unchanged.")), ("call %s: re-INVITE "
             "answered %u %s", call->call_id, status, phrase));
     pgsm_sdp_offer_free (offer);
     return;
@@ -2674,7 +2703,7 @@ on_reinvite (GstPgsmSofia * sofia, const gchar * call_id, const gchar * sdp,
     /* the call goes on with what is in force; never clear RTP */
     GST_ELEMENT_WARNING (self, STREAM, DECRYPT_NOKEY,
         (_("Refused a change of the call without usable SRTP keys; the call "
-            "goes on unchanged.")), ("call %s: %s", call_id, d->reason));
+                "goes on unchanged.")), ("call %s: %s", call_id, d->reason));
     gst_pgsm_sofia_respond (sofia, call_id, PGSM_SDP_STATUS_NOT_ACCEPTABLE,
         NULL, NULL);
     pgsm_sdp_decision_free (d);

@@ -1643,6 +1643,66 @@ GST_START_TEST (test_stop_during_check_and_unreachable)
 
 GST_END_TEST;
 
+static GstPadProbeReturn
+new_ssrc_probe_cb (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  if (gst_rtp_buffer_map (buf, GST_MAP_READWRITE, &rtp)) {
+    gst_rtp_buffer_set_ssrc (&rtp, GPOINTER_TO_UINT (data));
+    gst_rtp_buffer_unmap (&rtp);
+  }
+  GST_PAD_PROBE_INFO_DATA (info) = buf;
+  return GST_PAD_PROBE_OK;
+}
+
+/* The other side's stream changes SSRC mid-call (a restarted sender, a
+ * media relay): the new source's pad joins the same depayloader, the
+ * audio goes on, and no ERROR (an unlinked pad would end the stream) */
+GST_START_TEST (test_peer_changes_ssrc)
+{
+  PgsmTestCert *cert;
+  Side *bob, *alice;
+  GstElement *mux;
+  GstPad *pad;
+  GstMessage *msg;
+  gchar *call_id;
+
+  if (!have_srtp ()) {
+    GST_WARNING ("pgsmsrtpenc not available, skipping");
+    return;
+  }
+  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  call_id = start_secured_call (cert, &bob, &alice);
+  assert_tone (bob, ALICE_FREQ);
+
+  /* alice's RTP leaves her rtpdtmfmux (which sets the SSRC) for rtpbin */
+  mux = find_element (GST_BIN (alice->bin), "rtpdtmfmux", 0);
+  fail_unless (mux != NULL);
+  pad = gst_element_get_static_pad (mux, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, new_ssrc_probe_cb,
+      GUINT_TO_POINTER (0x5eed1234), NULL);
+  gst_object_unref (pad);
+  gst_object_unref (mux);
+  assert_tone_from_now (bob, ALICE_FREQ);
+  assert_tone_from_now (bob, ALICE_FREQ);
+  msg = gst_bus_pop_filtered (bob->bus, GST_MESSAGE_ERROR);
+  if (msg != NULL) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    fail ("bob: %s (%s)", err->message, dbg);
+  }
+  g_free (call_id);
+  side_free (alice);
+  side_free (bob);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
 /* The site's inside leg: media-encryption=none carries clear RTP/AVP, posts
  * `clear` (never `secured`), refuses RTP/SAVP offers, and will not start
  * without allow-insecure-signaling */
@@ -1794,6 +1854,7 @@ pgsmsipbin_suite (void)
   tcase_add_test (tc, test_offer_refused_488);
   tcase_add_test (tc, test_manual_reject_and_answer);
   tcase_add_test (tc, test_clear_inside_leg);
+  tcase_add_test (tc, test_peer_changes_ssrc);
   tcase_add_test (tc, test_cycles_no_leaked_threads);
   return s;
 }
