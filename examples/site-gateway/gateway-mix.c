@@ -114,8 +114,9 @@ pgsm_gateway_port_free (PgsmGatewayPort * port)
   e[1] = port->mixer;
   e[2] = port->capsfilter;
   e[3] = port->tee;
-  if (port->sinkpad != NULL && GST_PAD_TEMPLATE (port->sinkpad) != NULL &&
-      GST_PAD_TEMPLATE_PRESENCE (GST_PAD_PAD_TEMPLATE (port->sinkpad)) ==
+  /* sink_n was requested; slot 0's `sink` is an always pad */
+  if (port->sinkpad != NULL && GST_PAD_PAD_TEMPLATE (port->sinkpad) != NULL
+      && GST_PAD_TEMPLATE_PRESENCE (GST_PAD_PAD_TEMPLATE (port->sinkpad)) ==
       GST_PAD_REQUEST)
     gst_element_release_request_pad (port->sipbin, port->sinkpad);
   gst_clear_object (&port->sinkpad);

@@ -22,6 +22,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <math.h>
 #include <string.h>
 #include <signal.h>
@@ -132,6 +133,14 @@ port_of_line (const gchar * line)
   return (guint) g_ascii_strtoull (p + 7, NULL, 10);
 }
 
+/* In the child before exec: a test that fails (its process ends) takes
+ * the gateway with it */
+static void
+child_setup (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static Gateway *
 gateway_start (const gchar * numbers)
 {
@@ -157,8 +166,32 @@ gateway_start (const gchar * numbers)
   }
   fail_unless (g_file_set_contents (gw->conf_path, conf, -1, NULL));
   g_free (conf);
-  gw->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err,
-      GATEWAY_PROGRAM, "--config", gw->conf_path, NULL);
+  {
+    /* PGSM_GATEWAY_WRAPPER runs the program under a tool, e.g.
+     * "valgrind --error-exitcode=99 --leak-check=full" */
+    const gchar *wrapper = g_getenv ("PGSM_GATEWAY_WRAPPER");
+    GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+    GSubprocessLauncher *launcher;
+    gchar **words = NULL;
+    guint i;
+
+    if (wrapper != NULL && *wrapper != '\0')
+      words = g_strsplit (wrapper, " ", -1);
+    for (i = 0; words != NULL && words[i] != NULL; i++)
+      if (*words[i] != '\0')
+        g_ptr_array_add (argv, g_strdup (words[i]));
+    g_strfreev (words);
+    g_ptr_array_add (argv, g_strdup (GATEWAY_PROGRAM));
+    g_ptr_array_add (argv, g_strdup ("--config"));
+    g_ptr_array_add (argv, g_strdup (gw->conf_path));
+    g_ptr_array_add (argv, NULL);
+    launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+    gw->proc = g_subprocess_launcher_spawnv (launcher,
+        (const gchar * const *) argv->pdata, &err);
+    g_object_unref (launcher);
+    g_ptr_array_unref (argv);
+  }
   fail_unless (gw->proc != NULL, "%s", err ? err->message : "");
   gw->reader = g_thread_new ("gw-reader", (GThreadFunc) reader_thread, gw);
   gateway_wait_line (gw, "outside: ", 0, &line);
