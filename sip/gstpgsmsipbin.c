@@ -589,6 +589,7 @@ gst_pgsm_sip_bin_class_init (GstPgsmSipBinClass * klass)
    *
    * Since: 0.1
    */
+  gst_type_mark_as_plugin_api (GST_TYPE_PGSM_SIP_MEDIA_ENCRYPTION, 0);
   g_object_class_install_property (gobject_class, PROP_MEDIA_ENCRYPTION,
       g_param_spec_enum ("media-encryption", "Media encryption",
           "srtp (default) or none: clear RTP, only for the site's inside "
