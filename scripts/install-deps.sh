@@ -17,6 +17,8 @@ PACKAGES=(
   valgrind libclang-rt-14-dev clang
   # a SIP registrar we did not write, behind TLS (tests/sipp)
   sip-tester stunnel4
+  # tests/interop: Kamailio as a TLS registrar/proxy, baresip as a peer
+  kamailio kamailio-tls-modules baresip
   # examples/gtk: pgsm-phone (GTK 3) and its test under Xvfb (xvfb-run needs
   # xauth); the lock icon comes from adwaita-icon-theme
   libgtk-3-dev xvfb xauth adwaita-icon-theme

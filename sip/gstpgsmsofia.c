@@ -171,6 +171,18 @@ answer_challenge (nua_handle_t * nh, const sip_t * sip,
   if (au == NULL || au->au_scheme == NULL || username == NULL
       || password == NULL || *tries >= 2)
     return FALSE;
+  /* A new challenge after our answer that does not say stale=true (RFC
+   * 2617 3.2.1) refuses the credentials (Kamailio does so rather than
+   * with 403): answering it again, nua would end the request with its own
+   * 904 "Operation has no matching challenge" */
+  if (*tries >= 1) {
+    const char *stale = msg_params_find (au->au_params, "stale=");
+
+    if (stale != NULL && *stale == '"')
+      stale++;
+    if (stale == NULL || g_ascii_strncasecmp (stale, "true", 4) != 0)
+      return FALSE;
+  }
   realm = msg_params_find (au->au_params, "realm=");
   if (realm == NULL)
     return FALSE;
@@ -393,9 +405,15 @@ on_r_invite (GstPgsmSofia * self, int status, const char *phrase,
     return;
   /* a PBX that wants to know who calls: our credentials, then the INVITE
    * again (nua resends it with the same body) */
-  if ((status == 401 || status == 407) && answer_challenge (call->nh, sip,
-          self->username, self->password, &call->auth_tries))
+  if (status == 401 || status == 407) {
+    if (answer_challenge (call->nh, sip, self->username, self->password,
+            &call->auth_tries))
+      return;
+    /* refused: nua keeps the handle waiting for nua_authenticate(), so the
+     * call ends here with the server's status */
+    end_call (self, call, (guint) status, phrase);
     return;
+  }
   if (status < 200) {
     g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, call->call_id,
         (guint) status, phrase);
