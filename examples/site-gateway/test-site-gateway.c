@@ -507,26 +507,20 @@ tone_level (Phone * phone, gdouble freq)
   return 2 * sqrt (MAX (power, 0)) / n;
 }
 
-/* From now, waits for 1.5 s of audio and checks that @phone hears each of
- * @hear (a 0.15-volume tone has amplitude ~4900) and not @not_hear */
+/* Waits until @phone heard @n samples more than @start */
 static void
-assert_hears (Phone * phone, const gchar * who, const gdouble * hear,
-    guint n_hear, gdouble not_hear)
+wait_heard (Phone * phone, const gchar * who, guint start, guint n)
 {
   gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-  guint start, i;
 
-  g_mutex_lock (&phone->lock);
-  start = phone->samples->len;
-  g_mutex_unlock (&phone->lock);
   for (;;) {
     guint have;
 
     g_mutex_lock (&phone->lock);
     have = phone->samples->len;
     g_mutex_unlock (&phone->lock);
-    if (have >= start + RATE * 3 / 2)
-      break;
+    if (have >= start + n)
+      return;
     if (g_get_monotonic_time () >= deadline) {
       phone_dump_bus (phone);
       gateway_dump (the_gateway);
@@ -534,20 +528,46 @@ assert_hears (Phone * phone, const gchar * who, const gdouble * hear,
     }
     g_usleep (20 * 1000);
   }
-  for (i = 0; i < n_hear; i++) {
-    gdouble level = tone_level (phone, hear[i]);
+}
 
-    GST_INFO ("%s hears %.0f Hz at %.0f", who, hear[i], level);
-    fail_unless (level > 2500, "%s hears %.0f Hz only at %.0f", who,
-        hear[i], level);
-  }
-  if (not_hear > 0) {
-    gdouble level = tone_level (phone, not_hear);
+/* From now: @phone hears each of @hear (a 0.15-volume tone has amplitude
+ * ~4900) in one second of audio, and @not_hear in none. Measured over the
+ * last second after 1.5 s, then every 0.5 s up to 3.5 s: on a loaded
+ * machine a mix may lose a late buffer now and then, which a one-shot
+ * measurement would take for a missing voice; hearing oneself is checked
+ * in every window. */
+static void
+assert_hears (Phone * phone, const gchar * who, const gdouble * hear,
+    guint n_hear, gdouble not_hear)
+{
+  guint start, i, step;
+  gdouble level = 0, worst = 0;
+  gboolean all = FALSE;
 
-    GST_INFO ("%s hears its own %.0f Hz at %.0f", who, not_hear, level);
-    fail_unless (level < 250, "%s hears itself (%.0f Hz) at %.0f", who,
-        not_hear, level);
+  g_mutex_lock (&phone->lock);
+  start = phone->samples->len;
+  g_mutex_unlock (&phone->lock);
+  for (step = 0; step < 5 && !all; step++) {
+    wait_heard (phone, who, start, RATE * 3 / 2 + step * RATE / 2);
+    all = TRUE;
+    for (i = 0; i < n_hear; i++) {
+      level = tone_level (phone, hear[i]);
+      GST_INFO ("%s hears %.0f Hz at %.0f", who, hear[i], level);
+      if (level <= 2500) {
+        worst = level;
+        all = FALSE;
+        break;
+      }
+    }
+    if (not_hear > 0) {
+      gdouble own = tone_level (phone, not_hear);
+
+      GST_INFO ("%s hears its own %.0f Hz at %.0f", who, not_hear, own);
+      fail_unless (own < 250, "%s hears itself (%.0f Hz) at %.0f", who,
+          not_hear, own);
+    }
   }
+  fail_unless (all, "%s hears %.0f Hz only at %.0f", who, hear[i], worst);
 }
 
 /* ---- fixtures ---------------------------------------------------------- */
