@@ -606,25 +606,18 @@ gst_pgsm_srtp_stats_table_remove (GstPgsmSrtpStatsTable * t, guint32 ssrc)
   g_hash_table_remove (t->table, GUINT_TO_POINTER (ssrc));
 }
 
-/* Sets the size of @mem, which only its one buffer (or nobody yet) holds
- * and which we checked writable: what gst_memory_resize (mem, 0, size)
- * does (GstMemory has no resize hook), without re-checking the
- * writability of the memory, its buffer and the buffer's list under their
- * locks once per call. The bytes after the new size are no longer zero. */
-static inline void
-set_memory_size (GstMemory * mem, gsize size)
-{
-  mem->size = size;
-  GST_MEMORY_FLAG_UNSET (mem, GST_MEMORY_FLAG_ZERO_PADDED);
-}
+#define set_memory_size gst_pgsm_srtp_memory_set_size
 
 /* The recycling allocator. Its memories hold their bytes right after
  * the GstMemory, so the element can write a new memory through a plain
- * pointer before any buffer holds it (no map), and the memory's dispose
+ * pointer before anyone else sees it (no map), and the memory's dispose
  * hook gives it back to the allocator's free list instead of freeing it,
  * as GstBufferPool does with buffers: after the first few packets, a
  * packet that needs a new memory costs no malloc, no free and no
- * gst_memory_init() (the allocator's GObject reference). */
+ * gst_memory_init() (the allocator's GObject reference). It also hands
+ * out whole buffers, each made once around one of its memories, that a
+ * dispose hook of their own recycles in the same way (see
+ * pool_buffer_dispose()). */
 #define POOL_MEMORY_SIZE 1536   /* an Ethernet MTU of RTP plus its tag */
 #define POOL_MAX_FREE 64
 
@@ -641,6 +634,10 @@ struct _GstPgsmSrtpAllocator
   GMutex lock;
   GstMemory *free[POOL_MAX_FREE];       /* protected by lock */
   guint n_free;                 /* protected by lock */
+  GstBuffer *free_bufs[POOL_MAX_FREE];  /* protected by lock */
+  GstMemory *free_bufs_mem[POOL_MAX_FREE];      /* their memories; protected
+                                                 * by lock */
+  guint n_free_bufs;            /* protected by lock */
   gboolean flushing;            /* protected by lock */
 };
 
@@ -738,6 +735,8 @@ pool_memory_dispose (GstMiniObject * obj)
   GstPgsmSrtpAllocator *self = (GstPgsmSrtpAllocator *) mem->allocator;
   gboolean keep;
 
+  if (G_UNLIKELY (mem->maxsize != POOL_MEMORY_SIZE))
+    return TRUE;
   g_mutex_lock (&self->lock);
   keep = !self->flushing && self->n_free < POOL_MAX_FREE;
   if (keep) {
@@ -794,42 +793,52 @@ gst_pgsm_srtp_allocator_new (void)
   return a;
 }
 
-/* Frees the free list and stops recycling: memories still out are freed
- * when their last holder drops them (each holds a reference to the
- * allocator). Call when the element is disposed, then unref @allocator. */
+/* Frees the free lists and stops recycling: buffers and memories still
+ * out are freed when their last holder drops them (each memory holds a
+ * reference to the allocator). Call when the element is disposed, then
+ * unref @allocator. */
 void
 gst_pgsm_srtp_allocator_flush (GstAllocator * allocator)
 {
   GstPgsmSrtpAllocator *self = (GstPgsmSrtpAllocator *) allocator;
   GstMemory *mems[POOL_MAX_FREE];
-  guint i, n;
+  GstBuffer *bufs[POOL_MAX_FREE];
+  guint i, n, n_bufs;
 
   g_mutex_lock (&self->lock);
   self->flushing = TRUE;
   n = self->n_free;
   memcpy (mems, self->free, n * sizeof (GstMemory *));
   self->n_free = 0;
+  n_bufs = self->n_free_bufs;
+  memcpy (bufs, self->free_bufs, n_bufs * sizeof (GstBuffer *));
+  self->n_free_bufs = 0;
   g_mutex_unlock (&self->lock);
+  /* outside the lock: their dispose hooks take it */
+  for (i = 0; i < n_bufs; i++)
+    gst_buffer_unref (bufs[i]);
   for (i = 0; i < n; i++)
     gst_memory_unref (mems[i]);
 }
 
 /* A memory of @allocator, nobody else's, with room for @size bytes and
- * @size long, or NULL when @size is above what the allocator keeps */
-static GstMemory *
+ * @size long. Up to POOL_MEMORY_SIZE it comes from the free list and goes
+ * back there when dropped; a larger one is made for the packet and freed
+ * with it. */
+static inline GstMemory *
 allocator_take (GstPgsmSrtpAllocator * self, gsize size)
 {
   GstMemory *mem = NULL;
 
-  if (size > POOL_MEMORY_SIZE)
-    return NULL;
-  g_mutex_lock (&self->lock);
-  if (self->n_free > 0)
-    mem = self->free[--self->n_free];
-  g_mutex_unlock (&self->lock);
+  if (G_LIKELY (size <= POOL_MEMORY_SIZE)) {
+    g_mutex_lock (&self->lock);
+    if (self->n_free > 0)
+      mem = self->free[--self->n_free];
+    g_mutex_unlock (&self->lock);
+  }
   if (mem == NULL) {
     mem = GST_MEMORY_CAST (pool_memory_new (GST_ALLOCATOR_CAST (self), NULL,
-            NULL, 0, POOL_MEMORY_SIZE, 0, size));
+            NULL, 0, MAX (size, POOL_MEMORY_SIZE), 0, size));
     mem->mini_object.dispose = pool_memory_dispose;
   }
   /* as new: whole, writable, no flag left by a previous holder */
@@ -839,50 +848,161 @@ allocator_take (GstPgsmSrtpAllocator * self, gsize size)
   return mem;
 }
 
-/* Maps the @size bytes of packet @buf for reading and writing, with
- * @room (>= @size) bytes available from p->data.
- *
- * @buf must be ours (GST_PGSM_SRTP_BUFFER_IS_OURS()). When its single
- * memory is held by nobody else, is writable and has the room, the packet
- * is mapped in place. Otherwise the packet is copied into a new memory of
- * @allocator (or of the system allocator when @allocator is NULL or the
- * packet too large), which gst_pgsm_srtp_packet_unmap() puts in place of
- * the buffer's memory, so that the buffer, its metadata and its place in
- * a list stay as they are. Returns FALSE when nothing could be mapped. */
-gboolean
-gst_pgsm_srtp_packet_map (GstPgsmSrtpPacket * p, GstBuffer * buf,
-    gsize size, gsize room, GstAllocator * allocator)
+/* The dispose hook of the buffers the allocator hands out: a buffer
+ * still as the allocator made it (one memory of ours that only it holds,
+ * no metadata) goes back to the free list with its memory, as
+ * GstBufferPool does, so the next packet that needs a copy costs no
+ * buffer, no memory and no attaching of one to the other. Anything else
+ * is freed as usual (and its memory, if ours, recycled on its own). */
+static gboolean
+pool_buffer_dispose (GstMiniObject * obj)
 {
-  GstMemory *mem = NULL;
-  GstMapInfo src;
+  GstBuffer *buf = GST_BUFFER_CAST (obj);
+  GstPgsmSrtpAllocator *self;
+  GstMemory *mem;
+  gpointer state = NULL;
+  gboolean keep;
 
+  if (G_UNLIKELY (gst_buffer_n_memory (buf) != 1 ||
+          GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_TAG_MEMORY) ||
+          gst_buffer_iterate_meta (buf, &state) != NULL))
+    return TRUE;
+  mem = gst_buffer_peek_memory (buf, 0);
+  if (G_UNLIKELY (mem->mini_object.dispose != pool_memory_dispose ||
+          mem->parent != NULL || mem->maxsize != POOL_MEMORY_SIZE ||
+          GST_MINI_OBJECT_REFCOUNT_VALUE (mem) != 1))
+    return TRUE;
+
+  self = (GstPgsmSrtpAllocator *) mem->allocator;
+  g_mutex_lock (&self->lock);
+  keep = !self->flushing && self->n_free_bufs < POOL_MAX_FREE;
+  if (keep) {
+    /* resurrected with the list's reference */
+    gst_buffer_ref (buf);
+    self->free_bufs_mem[self->n_free_bufs] = mem;
+    self->free_bufs[self->n_free_bufs++] = buf;
+  }
+  g_mutex_unlock (&self->lock);
+  return !keep;
+}
+
+/* A buffer of @allocator with one memory (*@memory) of @size bytes (room
+ * for @size too), no metadata, no flags, no timestamps. *@data points to
+ * its bytes: until the buffer leaves the caller nobody else can see them,
+ * so they are written directly, without a map. */
+static GstBuffer *
+allocator_take_buffer (GstPgsmSrtpAllocator * self, gsize size,
+    GstMemory ** memory, guint8 ** data)
+{
+  GstBuffer *buf = NULL;
+  GstMemory *mem = NULL;
+
+  if (G_LIKELY (size <= POOL_MEMORY_SIZE)) {
+    g_mutex_lock (&self->lock);
+    if (self->n_free_bufs > 0) {
+      buf = self->free_bufs[--self->n_free_bufs];
+      mem = self->free_bufs_mem[self->n_free_bufs];
+    }
+    g_mutex_unlock (&self->lock);
+  }
+  if (G_LIKELY (buf != NULL)) {
+    mem->offset = 0;
+    set_memory_size (mem, size);
+    GST_MINI_OBJECT_FLAGS (mem) &= GST_MINI_OBJECT_FLAG_LOCKABLE;
+    GST_MINI_OBJECT_FLAGS (buf) = 0;
+    GST_BUFFER_PTS (buf) = GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_END (buf) =
+        GST_BUFFER_OFFSET_NONE;
+  } else {
+    mem = allocator_take (self, size);
+    buf = gst_buffer_new ();
+    gst_buffer_append_memory (buf, mem);
+    /* the memory is the one the buffer was made with */
+    GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_TAG_MEMORY);
+    GST_MINI_OBJECT_CAST (buf)->dispose = pool_buffer_dispose;
+  }
+  *memory = mem;
+  *data = ((PoolMemory *) mem)->data;
+  return buf;
+}
+
+/* Copies the packet of @buf (@size bytes) to @dest, which must hold @size
+ * bytes. @mem is the buffer's memory when it has only one, else NULL. */
+static inline gboolean
+copy_packet_bytes (GstBuffer * buf, GstMemory * mem, guint8 * dest, gsize size)
+{
+  GstMapInfo map;
+  gsize done = 0, n_copy;
+  guint i, n;
+
+  if (G_LIKELY (mem != NULL)) {
+    if (G_UNLIKELY (!gst_memory_map (mem, &map, GST_MAP_READ)))
+      return FALSE;
+    memcpy (dest, map.data, MIN (size, map.size));
+    gst_memory_unmap (mem, &map);
+    return TRUE;
+  }
+  /* several memories (RTP payloaders append the payload's memory to the
+   * header's): each mapped in turn, which costs half of what
+   * gst_buffer_extract() does with its extra references and checks */
+  n = gst_buffer_n_memory (buf);
+  for (i = 0; i < n && done < size; i++) {
+    mem = gst_buffer_peek_memory (buf, i);
+    if (G_UNLIKELY (!gst_memory_map (mem, &map, GST_MAP_READ)))
+      return gst_buffer_extract (buf, 0, dest, size) == size;
+    n_copy = MIN (size - done, map.size);
+    memcpy (dest + done, map.data, n_copy);
+    done += n_copy;
+    gst_memory_unmap (mem, &map);
+  }
+  return done == size;
+}
+
+/* gst_pgsm_srtp_packet_map() into a new buffer of @self */
+static gboolean
+map_new_buffer (GstPgsmSrtpPacket * p, GstBuffer * buf, GstMemory * mem,
+    gsize size, gsize room, GstPgsmSrtpAllocator * self)
+{
+  gpointer state = NULL;
+
+  p->copy = allocator_take_buffer (self, room, &p->mem, &p->data);
+  if (G_UNLIKELY (!copy_packet_bytes (buf, mem, p->data, size))) {
+    gst_buffer_unref (p->copy);
+    return FALSE;
+  }
+  /* what gst_buffer_copy_into (METADATA) does, without its checks and
+   * locks, and the metadata walk only when there is metadata */
+  GST_MINI_OBJECT_FLAGS (p->copy) = GST_MINI_OBJECT_FLAGS (buf) &
+      ~GST_BUFFER_FLAG_TAG_MEMORY;
+  GST_BUFFER_PTS (p->copy) = GST_BUFFER_PTS (buf);
+  GST_BUFFER_DTS (p->copy) = GST_BUFFER_DTS (buf);
+  GST_BUFFER_DURATION (p->copy) = GST_BUFFER_DURATION (buf);
+  GST_BUFFER_OFFSET (p->copy) = GST_BUFFER_OFFSET (buf);
+  GST_BUFFER_OFFSET_END (p->copy) = GST_BUFFER_OFFSET_END (buf);
+  if (G_UNLIKELY (gst_buffer_iterate_meta (buf, &state) != NULL))
+    gst_buffer_copy_into (p->copy, buf, GST_BUFFER_COPY_META, 0, -1);
+  return TRUE;
+}
+
+/* The slow path of gst_pgsm_srtp_packet_map() (gstpgsmsrtp.h): the packet
+ * cannot be mapped in place and is copied. @mem is the buffer's memory
+ * when it has only one, else NULL. */
+gboolean
+gst_pgsm_srtp_packet_map_copy (GstPgsmSrtpPacket * p, GstBuffer * buf,
+    GstMemory * mem, gsize size, gsize room, GstAllocator * allocator,
+    gboolean new_buffer)
+{
   p->buf = buf;
   p->fresh = FALSE;
-  if (G_LIKELY (gst_buffer_n_memory (buf) == 1)) {
-    mem = gst_buffer_peek_memory (buf, 0);
-    /* a buffer holds no reference of its own to its memory beyond the
-     * one it took: a count of 1 means no other buffer shares it (and a
-     * mapping for writing elsewhere makes gst_memory_map() fail) */
-    if (G_LIKELY (GST_MINI_OBJECT_REFCOUNT_VALUE (mem) == 1 &&
-            !GST_MEMORY_IS_READONLY (mem) &&
-            mem->maxsize - mem->offset >= room)) {
-      gsize old = mem->size;
+  if (allocator && new_buffer)
+    return map_new_buffer (p, buf, mem, size, room,
+        (GstPgsmSrtpAllocator *) allocator);
 
-      set_memory_size (mem, room);
-      if (G_LIKELY (gst_memory_map (mem, &p->map, GST_MAP_READWRITE))) {
-        p->mem = mem;
-        p->data = p->map.data;
-        return TRUE;
-      }
-      set_memory_size (mem, old);
-    }
-  }
-
-  /* a new memory in place of the old ones */
-  p->mem = allocator ? allocator_take ((GstPgsmSrtpAllocator *) allocator,
-      room) : NULL;
-  if (p->mem) {
+  p->copy = NULL;
+  if (allocator) {
     /* ours alone until unmap puts it in the buffer: written directly */
+    p->mem = allocator_take ((GstPgsmSrtpAllocator *) allocator, room);
     p->fresh = TRUE;
     p->data = ((PoolMemory *) p->mem)->data;
   } else {
@@ -895,23 +1015,32 @@ gst_pgsm_srtp_packet_map (GstPgsmSrtpPacket * p, GstBuffer * buf,
     }
     p->data = p->map.data;
   }
-  if (mem && gst_memory_map (mem, &src, GST_MAP_READ)) {
-    memcpy (p->data, src.data, MIN (size, src.size));
-    gst_memory_unmap (mem, &src);
-  } else {
-    gst_buffer_extract (buf, 0, p->data, size);
+  if (G_UNLIKELY (!copy_packet_bytes (buf, mem, p->data, size))) {
+    if (!p->fresh)
+      gst_memory_unmap (p->mem, &p->map);
+    gst_memory_unref (p->mem);
+    return FALSE;
   }
   if (!p->fresh)
     gst_buffer_replace_all_memory (buf, p->mem);
   return TRUE;
 }
 
-/* Ends what gst_pgsm_srtp_packet_map() began and leaves @size bytes in
- * the buffer: the protected or decrypted packet when @done, else (the
- * packet is dropped) the packet as it came */
+/* The slow path of gst_pgsm_srtp_packet_unmap() (gstpgsmsrtp.h), for a
+ * packet mapped in a copy */
 void
-gst_pgsm_srtp_packet_unmap (GstPgsmSrtpPacket * p, gsize size, gboolean done)
+gst_pgsm_srtp_packet_unmap_copy (GstPgsmSrtpPacket * p, gsize size,
+    gboolean done)
 {
+  if (p->copy) {
+    if (G_LIKELY (done)) {
+      set_memory_size (p->mem, size);
+    } else {
+      gst_buffer_unref (p->copy);
+      p->copy = NULL;
+    }
+    return;
+  }
   if (p->fresh) {
     if (G_LIKELY (done)) {
       set_memory_size (p->mem, size);

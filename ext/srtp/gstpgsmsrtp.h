@@ -162,8 +162,9 @@ GstCaps *gst_pgsm_srtp_caps_strip (GstCaps * caps, const gchar * name);
 #define GST_PGSM_SRTP_BUFFER_IS_OURS(buf) \
     (GST_MINI_OBJECT_REFCOUNT_VALUE (buf) == 1)
 
-/* Recycles the memories an element puts in place of a packet's memory
- * that lacks room for the SRTP tag (see gst_pgsm_srtp_packet_map()) */
+/* Hands out buffers, and the memories in them, that recycle themselves:
+ * the encoder's output for a packet that cannot be protected in its own
+ * memory (see gst_pgsm_srtp_packet_map()) */
 #define GST_TYPE_PGSM_SRTP_ALLOCATOR (gst_pgsm_srtp_allocator_get_type ())
 G_DECLARE_FINAL_TYPE (GstPgsmSrtpAllocator, gst_pgsm_srtp_allocator, GST,
     PGSM_SRTP_ALLOCATOR, GstAllocator);
@@ -171,20 +172,100 @@ G_DECLARE_FINAL_TYPE (GstPgsmSrtpAllocator, gst_pgsm_srtp_allocator, GST,
 GstAllocator *gst_pgsm_srtp_allocator_new (void);
 void gst_pgsm_srtp_allocator_flush (GstAllocator * allocator);
 
-/* One packet mapped for protecting or decrypting in place */
+/* One packet mapped for protecting or decrypting */
 typedef struct
 {
   GstBuffer *buf;
-  GstMemory *mem;
-  GstMapInfo map;               /* when !fresh */
+  GstMemory *mem;               /* buf's, or the new one (fresh or copy) */
+  GstMapInfo map;               /* of mem, unless fresh or copy */
   guint8 *data;
   gboolean fresh;               /* mem is new: in no buffer yet */
+  GstBuffer *copy;              /* a copy of buf to send in its place */
 } GstPgsmSrtpPacket;
 
-gboolean gst_pgsm_srtp_packet_map (GstPgsmSrtpPacket * p, GstBuffer * buf,
-    gsize size, gsize room, GstAllocator * allocator);
-void gst_pgsm_srtp_packet_unmap (GstPgsmSrtpPacket * p, gsize size,
+gboolean gst_pgsm_srtp_packet_map_copy (GstPgsmSrtpPacket * p,
+    GstBuffer * buf, GstMemory * mem, gsize size, gsize room,
+    GstAllocator * allocator, gboolean new_buffer);
+void gst_pgsm_srtp_packet_unmap_copy (GstPgsmSrtpPacket * p, gsize size,
     gboolean done);
+
+/* Sets the size of @mem, which only its one buffer (or nobody yet) holds
+ * and which we checked writable: what gst_memory_resize (mem, 0, size)
+ * does (GstMemory has no resize hook), without re-checking the
+ * writability of the memory, its buffer and the buffer's list under their
+ * locks once per call. The bytes after the new size are no longer zero. */
+static inline void
+gst_pgsm_srtp_memory_set_size (GstMemory * mem, gsize size)
+{
+  mem->size = size;
+  GST_MEMORY_FLAG_UNSET (mem, GST_MEMORY_FLAG_ZERO_PADDED);
+}
+
+/* Maps the @size bytes of packet @buf for reading and writing, with
+ * @room (>= @size) bytes available from p->data.
+ *
+ * When @buf is ours (GST_PGSM_SRTP_BUFFER_IS_OURS()) and its single
+ * memory is held by nobody else, is writable and has the room, the packet
+ * is mapped in place (inline here: the path of every packet that allows
+ * it). Otherwise it is copied (gst_pgsm_srtp_packet_map_copy()):
+ * - with @allocator and @new_buffer, into p->copy, a buffer of @allocator
+ *   that recycles itself, with @buf's metadata: the caller sends it in
+ *   place of @buf (which need not be ours). Cheaper than the next way when
+ *   the caller can drop @buf: releasing a whole buffer costs less than
+ *   swapping memories, and the copy costs next to nothing to release;
+ * - otherwise into a new memory (from @allocator, recycled, or from the
+ *   system allocator when @allocator is NULL) that
+ *   gst_pgsm_srtp_packet_unmap() puts in place of the buffer's memory, so
+ *   that the buffer, its metadata and its place in a list stay as they
+ *   are; @buf must be ours.
+ * Returns FALSE when nothing could be mapped. */
+static inline gboolean
+gst_pgsm_srtp_packet_map (GstPgsmSrtpPacket * p, GstBuffer * buf,
+    gsize size, gsize room, GstAllocator * allocator, gboolean new_buffer)
+{
+  GstMemory *mem = NULL;
+
+  if (G_LIKELY (gst_buffer_n_memory (buf) == 1)) {
+    mem = gst_buffer_peek_memory (buf, 0);
+    /* a buffer holds no reference of its own to its memory beyond the one
+     * it took: a count of 1 means no other buffer shares it (and a mapping
+     * for writing elsewhere makes gst_memory_map() fail) */
+    if (G_LIKELY (GST_PGSM_SRTP_BUFFER_IS_OURS (buf) &&
+            GST_MINI_OBJECT_REFCOUNT_VALUE (mem) == 1 &&
+            !GST_MEMORY_IS_READONLY (mem) &&
+            mem->maxsize - mem->offset >= room)) {
+      gsize old = mem->size;
+
+      gst_pgsm_srtp_memory_set_size (mem, room);
+      if (G_LIKELY (gst_memory_map (mem, &p->map, GST_MAP_READWRITE))) {
+        p->buf = buf;
+        p->mem = mem;
+        p->data = p->map.data;
+        p->fresh = FALSE;
+        p->copy = NULL;
+        return TRUE;
+      }
+      gst_pgsm_srtp_memory_set_size (mem, old);
+    }
+  }
+  return gst_pgsm_srtp_packet_map_copy (p, buf, mem, size, room, allocator,
+      new_buffer);
+}
+
+/* Ends what gst_pgsm_srtp_packet_map() began and leaves @size bytes in
+ * the packet: the protected or decrypted packet when @done, else (the
+ * packet is dropped) the packet as it came, and p->copy, if any, given
+ * back to its allocator */
+static inline void
+gst_pgsm_srtp_packet_unmap (GstPgsmSrtpPacket * p, gsize size, gboolean done)
+{
+  if (G_LIKELY (p->copy == NULL && !p->fresh)) {
+    gst_memory_unmap (p->mem, &p->map);
+    gst_pgsm_srtp_memory_set_size (p->mem, size);
+    return;
+  }
+  gst_pgsm_srtp_packet_unmap_copy (p, size, done);
+}
 
 G_END_DECLS
 #endif /* __GST_PGSM_SRTP_H__ */

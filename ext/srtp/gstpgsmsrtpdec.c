@@ -939,7 +939,8 @@ unprotect_unlocked (GstPgsmSrtpDec * self, GstBuffer * buf,
     goto drop_anon;
   /* a shared memory is rare here (a buffer someone else holds): it is
    * replaced by system memory, nothing to recycle */
-  if (G_UNLIKELY (!gst_pgsm_srtp_packet_map (&pkt, buf, size, size, NULL))) {
+  if (G_UNLIKELY (!gst_pgsm_srtp_packet_map (&pkt, buf, size, size, NULL,
+              FALSE))) {
     pkt.mem = NULL;
     goto drop_anon;
   }

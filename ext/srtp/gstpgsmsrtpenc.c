@@ -152,8 +152,8 @@ struct _GstPgsmSrtpEnc
   guint64 total_bytes;
   GstStructure *last_stats;
 
-  GstAllocator *allocator;      /* recycles the memories of packets that
-                                 * had no room for the tag */
+  GstAllocator *allocator;      /* recycles the buffers and memories of
+                                 * packets protected in a copy */
 };
 
 #define GST_TYPE_PGSM_SRTP_ENC (gst_pgsm_srtp_enc_get_type ())
@@ -792,14 +792,19 @@ typedef enum
   PROTECT_FATAL,
 } ProtectResult;
 
-/* Protects @buf, which must be ours (GST_PGSM_SRTP_BUFFER_IS_OURS()), in
- * place: in its own memory when that has room for the tag, otherwise in
- * a new memory that replaces it (gst_pgsm_srtp_map_packet()). On failure
- * @buf keeps its data and the caller drops it. Call with the object lock
- * held. */
+/* Protects the packet of @buf (not consumed). Returns PROTECT_OK with
+ * *@out the buffer to send. That is @buf itself when it is ours
+ * (GST_PGSM_SRTP_BUFFER_IS_OURS()) and its memory has room for the tag:
+ * the packet is protected in place. Otherwise the packet is protected in
+ * a copy (gst_pgsm_srtp_packet_map()): with @new_buffer, *@out is a
+ * recycled buffer of the element's allocator with the copy and @buf's
+ * metadata, and the caller drops @buf; without, @buf (which must then be
+ * ours) gets a recycled memory with the copy in place of its own and is
+ * *@out. On failure @buf keeps its data and the caller drops it. Call
+ * with the object lock held. */
 static ProtectResult
 protect_unlocked (GstPgsmSrtpEnc * self, GstBuffer * buf, gboolean is_rtcp,
-    gboolean * soft, gchar ** reason)
+    gboolean new_buffer, GstBuffer ** out, gboolean * soft, gchar ** reason)
 {
   guint trailer = is_rtcp ? self->rtcp_trailer : self->rtp_trailer;
   gsize size = gst_buffer_get_size (buf);
@@ -818,7 +823,7 @@ protect_unlocked (GstPgsmSrtpEnc * self, GstBuffer * buf, gboolean is_rtcp,
     return PROTECT_DROP;
 
   if (G_UNLIKELY (!gst_pgsm_srtp_packet_map (&pkt, buf, size, size + trailer,
-              self->allocator)))
+              self->allocator, new_buffer)))
     return PROTECT_DROP;
 
   len = size;
@@ -842,6 +847,7 @@ protect_unlocked (GstPgsmSrtpEnc * self, GstBuffer * buf, gboolean is_rtcp,
     return PROTECT_DROP;
   }
   gst_pgsm_srtp_packet_unmap (&pkt, len, TRUE);
+  *out = pkt.copy ? pkt.copy : buf;
 
   st = gst_pgsm_srtp_stats_table_get (&self->stats, ssrc);
   if (is_rtcp) {
@@ -910,11 +916,11 @@ gst_pgsm_srtp_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstCaps *caps = NULL;
   gchar *reason = NULL;
   gboolean soft = FALSE;
+  GstBuffer *out = NULL;
   ProtectResult r;
 
-  if (G_UNLIKELY (!GST_PGSM_SRTP_BUFFER_IS_OURS (buf)))
-    buf = gst_buffer_make_writable (buf);
-
+  /* a buffer that is not ours is not made writable: protect_unlocked()
+   * copies it into a new buffer anyway */
   GST_OBJECT_LOCK (self);
   if (G_UNLIKELY (!session_ready_unlocked (self) &&
           !ensure_session_unlocked (self, &reason))) {
@@ -925,7 +931,7 @@ gst_pgsm_srtp_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   if (G_UNLIKELY (pads->caps_serial != self->key_serial))
     caps = make_src_caps_unlocked (self, pads);
-  r = protect_unlocked (self, buf, pads->is_rtcp, &soft, &reason);
+  r = protect_unlocked (self, buf, pads->is_rtcp, TRUE, &out, &soft, &reason);
   GST_OBJECT_UNLOCK (self);
 
   if (G_UNLIKELY (soft))
@@ -942,12 +948,16 @@ gst_pgsm_srtp_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     }
     return GST_FLOW_OK;
   }
-  return gst_pad_push (pads->srcpad, buf);
+  if (out != buf)
+    gst_buffer_unref (buf);
+  return gst_pad_push (pads->srcpad, out);
 }
 
 /* The whole list under one lock, in one pass, in place: each buffer keeps
  * its place in the list (a shared one is first replaced by a writable
- * copy); only dropped packets are removed. */
+ * copy), and a packet protected in a copy gets the copy's memory in place
+ * of its own: cheaper here than a new buffer, which would have to be
+ * swapped into the list; only dropped packets are removed. */
 static GstFlowReturn
 gst_pgsm_srtp_enc_chain_list (GstPad * pad, GstObject * parent,
     GstBufferList * list)
@@ -975,11 +985,13 @@ gst_pgsm_srtp_enc_chain_list (GstPad * pad, GstObject * parent,
     caps = make_src_caps_unlocked (self, pads);
   for (i = 0; i < n;) {
     GstBuffer *buf = gst_buffer_list_get (list, i);
+    GstBuffer *out;
 
     /* the list is ours: a buffer only it holds is ours too */
     if (G_UNLIKELY (!GST_PGSM_SRTP_BUFFER_IS_OURS (buf)))
       buf = gst_buffer_list_get_writable (list, i);
-    r = protect_unlocked (self, buf, pads->is_rtcp, &soft, &reason);
+    r = protect_unlocked (self, buf, pads->is_rtcp, FALSE, &out, &soft,
+        &reason);
     if (G_LIKELY (r == PROTECT_OK)) {
       i++;
       continue;

@@ -4,12 +4,16 @@
 #
 # Usage: tests/benchmarks/srtp-callgrind.sh BUILD_DIR
 # Environment (defaults in brackets):
-#   ELEMENTS  elements to measure [pgsmsrtpenc pgsmsrtpdec srtpenc srtpdec]
+#   ELEMENTS  elements to measure [pgsmsrtpenc pgsmsrtpdec srtpenc srtpdec];
+#             "pgsm" and "gst" measure the whole enc+dec configuration of
+#             srtp-throughput instead (see below)
 #   SUITES    aes-cm and/or gcm [aes-cm gcm]
 #   SIZES     RTP packet sizes in bytes [172 1200]
 #   MODES     single and/or lists (lists of 32) [single lists]
 #   PACKETS   packets per run [2048]
 #   TAILROOM  spare bytes after each input packet [0, as payloaders make them]
+#   MEMORIES  memories per input RTP packet: 1, or 2 (header, payload) as
+#             the audio payloaders make them [1]
 #   TOP       functions listed outside libsrtp2 per run, 0 for none [0]
 #   KEEP      directory to keep the callgrind.out files in [a temporary one]
 #
@@ -23,8 +27,20 @@
 #                figure the targets in docs/performance.md apply to.
 #   push-in      the pad push that brought the packet to the element (the
 #                upstream side of gst_pad_push / gst_pad_push_list).
+#   release      what our sink pad's chain function costs per packet: it
+#                drops the element's output (gst_buffer_unref), which frees
+#                the buffer, or gives it back to the element that recycles
+#                it. element/pkt + release is what a packet costs from the
+#                element's chain function to the release of its output.
 #   libsrtp2/pkt every call from outside libsrtp2 into it, with its crypto
 #                backend (NSS on Debian) and what they call (memcpy, malloc).
+#   all/pkt      everything counted, per packet.
+# For "pgsm" and "gst" the run is the whole configuration that
+# srtp-throughput times, [src pad] ! ENC ! DEC ! fakesink, and only all/pkt
+# and libsrtp2/pkt apply (the other columns are "-"): all/pkt is
+# what a packet costs from the push into the encoder to its release in
+# fakesink, so the gst/pgsm ratio of all/pkt is a repeatable estimate of
+# the packets/s ratio.
 # With TOP > 0 the outside cost is also split by object and by function: the
 # self cost of each function, less the share of its incoming calls made from
 # libsrtp2 or our sink (so memcpy, malloc and free called by the crypto
@@ -50,6 +66,7 @@ SIZES=${SIZES:-"172 1200"}
 MODES=${MODES:-"single lists"}
 PACKETS=${PACKETS:-2048}
 TAILROOM=${TAILROOM:-0}
+MEMORIES=${MEMORIES:-1}
 TOP=${TOP:-0}
 
 if [ -n "${KEEP:-}" ]; then
@@ -226,13 +243,15 @@ def main():
 main()
 EOF
 
-printf '%-12s %-7s %5s %-7s %12s %10s %12s\n' element suite bytes mode \
-  "element/pkt" "push-in" "libsrtp2/pkt"
+printf '%-12s %-7s %5s %-7s %12s %10s %8s %12s %10s\n' element suite bytes \
+  mode "element/pkt" "push-in" "release" "libsrtp2/pkt" "all/pkt"
 for e in $ELEMENTS; do
   for suite in $SUITES; do
     for size in $SIZES; do
       for mode in $MODES; do
         listarg=
+        pair=no
+        case $e in pgsm|gst) pair=yes ;; esac
         if [ "$mode" = lists ]; then
           listarg=--lists
           if [ "$e" = srtpdec ]; then
@@ -244,7 +263,7 @@ for e in $ELEMENTS; do
             --toggle-collect=bench_measured_run \
             --callgrind-out-file="$base.out" \
             "$PROG" --callgrind "$e" --suites "$suite" --sizes "$size" \
-            -n "$PACKETS" --tailroom "$TAILROOM" $listarg >"$base.log" 2>&1; then
+            -n "$PACKETS" --tailroom "$TAILROOM" --memories "$MEMORIES" $listarg >"$base.log" 2>&1; then
           printf '%-12s %-7s %5s %-7s  failed, see %s\n' "$e" "$suite" \
             "$size" "$mode" "$base.log"
           continue
@@ -253,10 +272,17 @@ for e in $ELEMENTS; do
         elem=$(sed -n 's/^element_per_packet=//p' "$base.txt")
         pushin=$(sed -n 's/^push_in_per_packet=//p' "$base.txt")
         srtp=$(sed -n 's/^srtp_per_packet=//p' "$base.txt")
-        printf '%-12s %-7s %5s %-7s %12s %10s %12s\n' "$e" "$suite" "$size" \
-          "$mode" "$elem" "$pushin" "$srtp"
+        release=$(sed -n 's/^sink_per_packet=//p' "$base.txt")
+        all=$(( $(sed -n 's/^total=//p' "$base.txt") / PACKETS ))
+        if [ $pair = yes ]; then
+          elem=-
+          pushin=-
+          release=-
+        fi
+        printf '%-12s %-7s %5s %-7s %12s %10s %8s %12s %10s\n' "$e" "$suite" \
+          "$size" "$mode" "$elem" "$pushin" "$release" "$srtp" "$all"
 
-        if [ "$TOP" -gt 0 ]; then
+        if [ "$TOP" -gt 0 ] && [ $pair = no ]; then
           "$PY" "$ANALYSE" "$base.out" "$PACKETS" "$TOP" >"$base.top.txt"
           echo "    outside libsrtp2 by object (instructions/packet):"
           sed -n 's/^obj=/    /p' "$base.top.txt"

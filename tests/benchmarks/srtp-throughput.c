@@ -124,6 +124,10 @@ static guint8 bench_key[46];
 static guint32 next_seq = 1000;
 
 static gboolean have_pgsm = FALSE;
+/* memories per input RTP packet: 1 as gst_rtp_buffer_new_allocate() makes
+ * them, 2 (12-byte header, then the payload) as the audio payloaders
+ * (GstRTPBaseAudioPayload: rtppcmupay, rtppcmapay, rtpopuspay...) do */
+static guint bench_memories = 1;
 
 typedef struct
 {
@@ -180,16 +184,27 @@ write_rtp_packet (guint8 * data, gsize size, guint32 seq)
 }
 
 /* A buffer shaped as an RTP payloader makes it: one memory of exactly the
- * packet size, plus @tailroom bytes of padding when asked for */
+ * packet size, plus @tailroom bytes of padding when asked for; or, with
+ * --memories 2, a 12-byte header memory followed by the payload's */
 static GstBuffer *
 make_rtp_buffer (gsize size, guint tailroom)
 {
   GstAllocationParams params;
   GstBuffer *buf;
   GstMapInfo map;
+  guint8 data[1500];
 
   gst_allocation_params_init (&params);
   params.padding = tailroom;
+  if (bench_memories == 2) {
+    write_rtp_packet (data, size, next_seq++);
+    buf = gst_buffer_new_allocate (NULL, 12, NULL);
+    gst_buffer_fill (buf, 0, data, 12);
+    gst_buffer_append_memory (buf, gst_allocator_alloc (NULL, size - 12,
+            &params));
+    gst_buffer_fill (buf, 12, data + 12, size - 12);
+    return buf;
+  }
   buf = gst_buffer_new_allocate (NULL, size, &params);
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
   write_rtp_packet (map.data, size, next_seq++);
@@ -822,8 +837,10 @@ run_throughput (GArray * suite_list, GArray * size_list, guint n, guint rounds,
   guint si, zi, ci, r;
 
   g_print ("# %u packets per measurement, %u interleaved rounds, "
-      "tailroom %u bytes, %s; figures are medians over the rounds\n", n,
-      rounds, tailroom, bench_clock == CLOCK_MONOTONIC ? "wall-clock time" :
+      "%u memor%s and tailroom %u bytes per input packet, %s; figures are "
+      "medians over the rounds\n", n, rounds, bench_memories,
+      bench_memories == 1 ? "y" : "ies", tailroom,
+      bench_clock == CLOCK_MONOTONIC ? "wall-clock time" :
       "CPU time of the thread");
 
   for (si = 0; si < suite_list->len; si++) {
@@ -885,6 +902,43 @@ run_throughput (GArray * suite_list, GArray * size_list, guint n, guint rounds,
 /* ---------------------------------------------------------------------- */
 /* Callgrind mode */
 
+/* The whole enc+dec configuration of the throughput mode, [src pad] ! ENC
+ * ! DEC ! fakesink, inside bench_measured_run(): instructions per packet
+ * of everything a packet costs there, the measure behind packets/s */
+static int
+run_callgrind_pair (Impl impl, Suite suite, gsize size, gboolean lists,
+    guint n, guint tailroom)
+{
+  Chain *c;
+  Batch b;
+  GstFlowReturn ret;
+  guint64 before, after;
+
+  if (impl == IMPL_PGSM && !have_pgsm) {
+    g_printerr ("pgsmsrtpenc/pgsmsrtpdec not found (GST_PLUGIN_PATH?)\n");
+    return 1;
+  }
+  c = chain_new_pair (impl, suite, size, lists);
+  warm_up (c->srcpad, size, tailroom, NULL);
+  batch_prepare (&b, n, lists, size, tailroom, NULL);
+  before = fakesink_rendered (c);
+  ret = bench_measured_run (c->srcpad, &b);
+  after = fakesink_rendered (c);
+  batch_clear (&b);
+  check_bus (c, enc_factory[impl]);
+  if (ret != GST_FLOW_OK || after - before != n) {
+    g_printerr ("%s+%s: flow %s, %" G_GUINT64_FORMAT " of %u packets "
+        "reached fakesink\n", enc_factory[impl], dec_factory[impl],
+        gst_flow_get_name (ret), after - before, n);
+    return 1;
+  }
+  chain_free (c);
+  g_print ("%s+%s %s %" G_GSIZE_FORMAT " %s packets=%u\n", enc_factory[impl],
+      dec_factory[impl], suites[suite].name, size,
+      lists ? "lists" : "single", n);
+  return 0;
+}
+
 static int
 run_callgrind (const gchar * factory, Suite suite, gsize size,
     gboolean lists, guint n, guint tailroom)
@@ -895,6 +949,9 @@ run_callgrind (const gchar * factory, Suite suite, gsize size,
   Batch b;
   GstFlowReturn ret;
 
+  if (g_str_equal (factory, "pgsm") || g_str_equal (factory, "gst"))
+    return run_callgrind_pair (g_str_equal (factory, "pgsm") ? IMPL_PGSM :
+        IMPL_GST, suite, size, lists, n, tailroom);
   if (lists && g_str_equal (factory, "srtpdec")) {
     g_printerr ("srtpdec (GStreamer 1.22) cannot take buffer lists safely: "
         "it uses a freed buffer when its input has another reference\n");
@@ -979,7 +1036,7 @@ int
 main (int argc, char **argv)
 {
   gchar *opt_suites = NULL, *opt_sizes = NULL, *opt_callgrind = NULL;
-  gint opt_packets = 0, opt_rounds = 15, opt_tailroom = 0;
+  gint opt_packets = 0, opt_rounds = 15, opt_tailroom = 0, opt_memories = 1;
   gboolean opt_lists = FALSE, opt_no_lists = FALSE, opt_no_raw = FALSE;
   gboolean opt_wall = FALSE;
   GOptionEntry entries[] = {
@@ -996,6 +1053,9 @@ main (int argc, char **argv)
     {"tailroom", 0, 0, G_OPTION_ARG_INT, &opt_tailroom,
         "Spare bytes after each input packet (default: 0, as RTP payloaders "
           "allocate)", "BYTES"},
+    {"memories", 0, 0, G_OPTION_ARG_INT, &opt_memories,
+        "Memories per input RTP packet: 1 (default) or 2 (header, payload: "
+          "as the audio payloaders make them)", "N"},
     {"wall", 0, 0, G_OPTION_ARG_NONE, &opt_wall,
         "Measure wall-clock time instead of the thread's CPU time", NULL},
     {"no-lists", 0, 0, G_OPTION_ARG_NONE, &opt_no_lists,
@@ -1004,7 +1064,8 @@ main (int argc, char **argv)
         "Skip the raw libsrtp2 loop", NULL},
     {"callgrind", 0, 0, G_OPTION_ARG_STRING, &opt_callgrind,
         "Run packets through ELEMENT only (pgsmsrtpenc, pgsmsrtpdec, "
-          "srtpenc, srtpdec) inside bench_measured_run(), for callgrind; "
+          "srtpenc, srtpdec), or through the whole enc+dec configuration "
+          "(pgsm, gst), inside bench_measured_run(), for callgrind; "
           "uses the first of --suites and --sizes", "ELEMENT"},
     {"lists", 0, 0, G_OPTION_ARG_NONE, &opt_lists,
         "With --callgrind: push buffer lists of 32", NULL},
@@ -1031,10 +1092,11 @@ main (int argc, char **argv)
       !parse_sizes (opt_sizes ? opt_sizes : "172,1200", size_list))
     return 2;
   if (opt_rounds < 1 || opt_packets < 0 || opt_tailroom < 0
-      || opt_tailroom > 256) {
-    g_printerr ("bad --rounds, --packets or --tailroom\n");
+      || opt_tailroom > 256 || opt_memories < 1 || opt_memories > 2) {
+    g_printerr ("bad --rounds, --packets, --tailroom or --memories\n");
     return 2;
   }
+  bench_memories = opt_memories;
   n = opt_packets ? opt_packets : (opt_callgrind ? 2048 : 8192);
   n = (n + LIST_LEN - 1) / LIST_LEN * LIST_LEN;
 

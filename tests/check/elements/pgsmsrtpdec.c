@@ -422,6 +422,91 @@ GST_START_TEST (test_copy_on_write)
 
 GST_END_TEST;
 
+/* An SRTP packet in another shape: split in two memories after the RTP
+ * header (@shape 1), or in one read-only memory (@shape 2) */
+static GstBuffer *
+reshape (GstBuffer * srtp, guint shape)
+{
+  GstMapInfo map;
+  GstBuffer *out;
+
+  gst_buffer_map (srtp, &map, GST_MAP_READ);
+  out = gst_buffer_new_memdup (map.data, shape == 1 ? 12 : map.size);
+  if (shape == 1) {
+    gst_buffer_append_memory (out, gst_allocator_alloc (NULL, map.size - 12,
+            NULL));
+    gst_buffer_fill (out, 12, map.data + 12, map.size - 12);
+    fail_unless_equals_int (gst_buffer_n_memory (out), 2);
+  } else {
+    GST_MINI_OBJECT_FLAG_SET (gst_buffer_peek_memory (out, 0),
+        GST_MINI_OBJECT_FLAG_LOCK_READONLY);
+    fail_unless (GST_MEMORY_IS_READONLY (gst_buffer_peek_memory (out, 0)));
+  }
+  gst_buffer_unmap (srtp, &map);
+  gst_buffer_unref (srtp);
+  return out;
+}
+
+static GstBuffer *
+reshape_or_not (GstBuffer * srtp, guint shape)
+{
+  return shape == 0 ? srtp : reshape (srtp, shape);
+}
+
+/* Packets as the encoder sends them (its recycled copies), split in two
+ * memories, in a read-only memory, alone and mixed in a list: each one
+ * decrypts, in order, and a read-only input is left as it came */
+GST_START_TEST (test_input_shapes)
+{
+  Pair p;
+  GstBuffer *in, *copy, *out;
+  GstBufferList *list;
+  guint i, shape;
+  guint16 seq = 1;
+
+  pair_init (&p);
+  for (shape = 0; shape < 3; shape++) {
+    for (i = 0; i < 3; i++, seq++) {
+      GstBuffer *plain = make_rtp (5, seq, 160, seq);
+
+      in = reshape_or_not (protect (p.enc, 5, seq), shape);
+      copy = gst_buffer_copy_deep (in);
+      if (shape == 2)
+        gst_buffer_ref (in);
+      fail_unless_equals_int (gst_harness_push (p.dec, in), GST_FLOW_OK);
+      out = gst_harness_try_pull (p.dec);
+      fail_unless (out != NULL, "shape %u: dropped", shape);
+      fail_unless (buffer_equals (out, plain), "shape %u: wrong packet", shape);
+      if (shape == 2) {
+        fail_unless (buffer_equals (in, copy), "read-only input modified");
+        gst_buffer_unref (in);
+      }
+      gst_buffer_unref (out);
+      gst_buffer_unref (copy);
+      gst_buffer_unref (plain);
+    }
+  }
+
+  list = gst_buffer_list_new ();
+  for (i = 0; i < 6; i++)
+    gst_buffer_list_add (list, reshape_or_not (protect (p.enc, 5, seq + i),
+            i % 3));
+  fail_unless_equals_int (gst_pad_push_list (p.dec->srcpad, list), GST_FLOW_OK);
+  for (i = 0; i < 6; i++) {
+    GstBuffer *plain = make_rtp (5, seq + i, 160, seq + i);
+
+    out = gst_harness_try_pull (p.dec);
+    fail_unless (out != NULL, "list packet %u dropped", i);
+    fail_unless (buffer_equals (out, plain), "list packet %u wrong", i);
+    gst_buffer_unref (out);
+    gst_buffer_unref (plain);
+  }
+  fail_unless (gst_harness_try_pull (p.dec) == NULL);
+  pair_clear (&p);
+}
+
+GST_END_TEST;
+
 /* srtpdec-style keys in caps with ssrc, late join with roc */
 GST_START_TEST (test_caps_keys_late_join_roc)
 {
@@ -833,6 +918,7 @@ pgsmsrtpdec_suite (void)
   tcase_add_test (tc, test_garbage);
   tcase_add_test (tc, test_random_ssrcs_bounded);
   tcase_add_test (tc, test_copy_on_write);
+  tcase_add_test (tc, test_input_shapes);
   tcase_add_test (tc, test_caps_keys_late_join_roc);
   tcase_add_test (tc, test_mki_two_keys);
   tcase_add_test (tc, test_request_key_and_remove);

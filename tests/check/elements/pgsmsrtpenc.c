@@ -445,6 +445,285 @@ GST_START_TEST (test_in_place_with_tailroom)
 
 GST_END_TEST;
 
+/* An RTP packet in two memories, a 12-byte header then the payload, as
+ * the audio payloaders (GstRTPBaseAudioPayload) make them */
+static GstBuffer *
+make_rtp_two_memories (guint32 ssrc, guint16 seq, gsize payload_len,
+    guint8 fill)
+{
+  GstBuffer *whole = make_rtp (ssrc, seq, payload_len, fill);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 12, NULL);
+  GstMapInfo map;
+
+  gst_buffer_map (whole, &map, GST_MAP_READ);
+  gst_buffer_fill (buf, 0, map.data, 12);
+  gst_buffer_append_memory (buf, gst_allocator_alloc (NULL, payload_len, NULL));
+  gst_buffer_fill (buf, 12, map.data + 12, payload_len);
+  gst_buffer_unmap (whole, &map);
+  gst_buffer_unref (whole);
+  fail_unless_equals_int (gst_buffer_n_memory (buf), 2);
+  return buf;
+}
+
+/* Decrypts @srtp (consumed) with @dec and checks it gives @plain back */
+static void
+check_decrypts_to (GstHarness * dec, GstBuffer * srtp, GstBuffer * plain)
+{
+  GstBuffer *c;
+
+  fail_if (buffer_equals (srtp, plain), "not protected");
+  fail_unless_equals_int (gst_harness_push (dec, srtp), GST_FLOW_OK);
+  c = gst_harness_try_pull (dec);
+  fail_unless (c != NULL, "dropped by the decoder");
+  fail_unless (buffer_equals (c, plain), "does not decrypt to the input");
+  gst_buffer_unref (c);
+}
+
+static GstBuffer *
+with_timing (GstBuffer * buf, guint i)
+{
+  GST_BUFFER_PTS (buf) = i * GST_SECOND;
+  GST_BUFFER_DTS (buf) = i * GST_SECOND + 1;
+  GST_BUFFER_DURATION (buf) = 20 * GST_MSECOND;
+  GST_BUFFER_OFFSET (buf) = i * 160;
+  GST_BUFFER_OFFSET_END (buf) = i * 160 + 160;
+  return buf;
+}
+
+static void
+check_timing (GstBuffer * buf, guint i)
+{
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), i * GST_SECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_DTS (buf), i * GST_SECOND + 1);
+  fail_unless_equals_uint64 (GST_BUFFER_DURATION (buf), 20 * GST_MSECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), i * 160);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET_END (buf), i * 160 + 160);
+}
+
+static guint
+n_metas (GstBuffer * buf)
+{
+  gpointer state = NULL;
+  guint n = 0;
+
+  while (gst_buffer_iterate_meta (buf, &state))
+    n++;
+  return n;
+}
+
+/* A packet as RTP payloaders allocate it (one memory of exactly its size,
+ * no room for the tag) is protected in a copy: a new buffer with the
+ * input's timestamps, offsets, flags and metadata. The copies are
+ * recycled once released, and come back with nothing of their previous
+ * packet, whatever downstream did to them. */
+GST_START_TEST (test_copy_without_tailroom)
+{
+  gchar *crypto = crypto_for ("AES_CM_128_HMAC_SHA1_80", 30, 5, NULL);
+  GstHarness *h = new_enc (FALSE, "crypto", crypto, NULL);
+  GstHarness *dec = new_dec (FALSE);
+  GstCaps *ref_caps = gst_caps_new_empty_simple ("timestamp/x-test");
+  GstReferenceTimestampMeta *meta;
+  GstBuffer *in, *orig, *out, *recycled;
+  guint i;
+
+  g_object_set (dec->element, "crypto", crypto, NULL);
+  start (h, FALSE, 42);
+  start_dec (dec, FALSE);
+
+  /* metadata of every kind goes with the packet */
+  in = with_timing (make_rtp (42, 1, 160, 3), 1);
+  GST_BUFFER_FLAG_SET (in, GST_BUFFER_FLAG_DISCONT | GST_BUFFER_FLAG_MARKER);
+  gst_buffer_add_reference_timestamp_meta (in, ref_caps, 123, 0);
+  orig = gst_buffer_copy_deep (in);
+  out = gst_harness_push_and_pull (h, in);
+  fail_unless_equals_int (gst_buffer_get_size (out), 172 + 10);
+  fail_unless_equals_int (gst_buffer_n_memory (out), 1);
+  check_timing (out, 1);
+  fail_unless (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DISCONT));
+  fail_unless (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_MARKER));
+  fail_if (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_TAG_MEMORY));
+  meta = gst_buffer_get_reference_timestamp_meta (out, ref_caps);
+  fail_unless (meta != NULL, "metadata lost");
+  fail_unless_equals_uint64 (meta->timestamp, 123);
+  check_decrypts_to (dec, out, orig);
+  gst_buffer_unref (orig);
+
+  /* released, the copy is used again for the next packet, clean */
+  orig = make_rtp (42, 2, 160, 4);
+  out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (orig));
+  recycled = out;
+  check_decrypts_to (dec, out, orig);
+  gst_buffer_unref (orig);
+  for (i = 3; i < 6; i++) {
+    orig = with_timing (make_rtp (42, i, 160, i), i);
+    out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (orig));
+    fail_unless (out == recycled, "packet %u: the copy was not recycled", i);
+    check_timing (out, i);
+    fail_unless_equals_int (GST_MINI_OBJECT_FLAGS (out), 0);
+    fail_unless_equals_int (n_metas (out), 0);
+    fail_unless_equals_int (gst_buffer_get_size (out), 182);
+    check_decrypts_to (dec, out, orig);
+    gst_buffer_unref (orig);
+  }
+
+  /* downstream adds metadata, flags or memory to a copy it releases */
+  for (i = 6; i < 9; i++) {
+    orig = make_rtp (42, i, 160, i);
+    out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (orig));
+    fail_unless_equals_int (GST_MINI_OBJECT_FLAGS (out), 0);
+    fail_unless_equals_int (n_metas (out), 0);
+    fail_unless_equals_int (gst_buffer_n_memory (out), 1);
+    check_decrypts_to (dec, gst_buffer_ref (out), orig);
+    gst_buffer_unref (orig);
+    out = gst_buffer_make_writable (out);
+    if (i == 6)
+      gst_buffer_add_reference_timestamp_meta (out, ref_caps, 9, 0);
+    else if (i == 7)
+      GST_BUFFER_FLAG_SET (out, GST_BUFFER_FLAG_GAP);
+    else
+      gst_buffer_append_memory (out, gst_allocator_alloc (NULL, 10, NULL));
+    gst_buffer_unref (out);
+  }
+  orig = make_rtp (42, 9, 160, 9);
+  out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (orig));
+  fail_unless_equals_int (GST_MINI_OBJECT_FLAGS (out), 0);
+  fail_unless_equals_int (n_metas (out), 0);
+  fail_unless_equals_int (gst_buffer_n_memory (out), 1);
+  check_decrypts_to (dec, out, orig);
+  gst_buffer_unref (orig);
+
+  gst_caps_unref (ref_caps);
+  g_free (crypto);
+  gst_harness_teardown (h);
+  gst_harness_teardown (dec);
+}
+
+GST_END_TEST;
+
+/* Packets in two memories (as audio payloaders make them), shared ones,
+ * ones with and without room for the tag, alone and mixed in one list:
+ * each is protected, in order, and no shared input is written to */
+GST_START_TEST (test_input_shapes)
+{
+  gchar *crypto = crypto_for ("AEAD_AES_128_GCM", 28, 9, NULL);
+  GstHarness *h = new_enc (FALSE, "crypto", crypto, NULL);
+  GstHarness *dec = new_dec (FALSE);
+  GstBuffer *in[5], *orig[5], *out;
+  GstBufferList *list;
+  GstMapInfo map;
+  gpointer in_place_data;
+  guint i, round;
+
+  g_object_set (dec->element, "crypto", crypto, NULL);
+  start (h, FALSE, 7);
+  start_dec (dec, FALSE);
+
+  for (round = 0; round < 2; round++) {
+    guint16 seq = 10 + round * 10;
+
+    in[0] = make_rtp (7, seq, 160, 1);  /* no room */
+    in[1] = make_rtp_two_memories (7, seq + 1, 160, 2);
+    in[2] = make_rtp (7, seq + 2, 160, 3);      /* shared below */
+    in[3] = make_rtp_two_memories (7, seq + 3, 160, 4); /* shared below */
+    /* room for the tag: protected in place */
+    in[4] = gst_buffer_new_allocate (NULL, 172 + 16, NULL);
+    gst_buffer_set_size (in[4], 172);
+    out = make_rtp (7, seq + 4, 160, 5);
+    gst_buffer_map (out, &map, GST_MAP_READ);
+    gst_buffer_fill (in[4], 0, map.data, 172);
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+    gst_buffer_map (in[4], &map, GST_MAP_READ);
+    in_place_data = map.data;
+    gst_buffer_unmap (in[4], &map);
+    for (i = 0; i < 5; i++)
+      orig[i] = gst_buffer_copy_deep (in[i]);
+
+    if (round == 0) {
+      /* one by one */
+      for (i = 0; i < 5; i++) {
+        if (i == 2 || i == 3)
+          gst_buffer_ref (in[i]);
+        out = gst_harness_push_and_pull (h, in[i]);
+        fail_unless_equals_int (gst_buffer_get_size (out), 172 + 16);
+        if (i == 4) {
+          gst_buffer_map (out, &map, GST_MAP_READ);
+          fail_unless (map.data == in_place_data, "not protected in place");
+          gst_buffer_unmap (out, &map);
+        }
+        check_decrypts_to (dec, out, orig[i]);
+      }
+    } else {
+      /* all in one list */
+      list = gst_buffer_list_new ();
+      for (i = 0; i < 5; i++)
+        gst_buffer_list_add (list, (i == 2 || i == 3) ?
+            gst_buffer_ref (in[i]) : in[i]);
+      fail_unless_equals_int (gst_pad_push_list (h->srcpad, list), GST_FLOW_OK);
+      for (i = 0; i < 5; i++) {
+        out = gst_harness_pull (h);
+        fail_unless (out != NULL);
+        fail_unless_equals_int (gst_buffer_get_size (out), 172 + 16);
+        if (i == 4) {
+          gst_buffer_map (out, &map, GST_MAP_READ);
+          fail_unless (map.data == in_place_data, "not protected in place");
+          gst_buffer_unmap (out, &map);
+        }
+        check_decrypts_to (dec, out, orig[i]);
+      }
+    }
+    /* the shared inputs are as they came */
+    fail_unless (buffer_equals (in[2], orig[2]));
+    fail_unless (buffer_equals (in[3], orig[3]));
+    gst_buffer_unref (in[2]);
+    gst_buffer_unref (in[3]);
+    for (i = 0; i < 5; i++)
+      gst_buffer_unref (orig[i]);
+  }
+
+  g_free (crypto);
+  gst_harness_teardown (h);
+  gst_harness_teardown (dec);
+}
+
+GST_END_TEST;
+
+/* Protected copies still held downstream when the element goes away
+ * stay valid and are freed when released (ASan and valgrind runs check
+ * the memory) */
+GST_START_TEST (test_copies_outlive_element)
+{
+  gchar *crypto = crypto_for ("AES_CM_128_HMAC_SHA1_80", 30, 1, NULL);
+  GstHarness *h = new_enc (FALSE, "crypto", crypto, NULL);
+  GstBuffer *out[4];
+  GstBufferList *list;
+  guint i;
+
+  start (h, FALSE, 3);
+  for (i = 0; i < 2; i++)
+    out[i] = gst_harness_push_and_pull (h, make_rtp (3, i, 160, i));
+  /* one recycled copy, one released: the free list is not empty */
+  gst_buffer_unref (out[1]);
+  out[1] = gst_harness_push_and_pull (h, make_rtp (3, 2, 160, 2));
+  gst_buffer_unref (gst_harness_push_and_pull (h, make_rtp (3, 3, 160, 3)));
+  /* a memory swapped into a buffer of a list */
+  list = gst_buffer_list_new ();
+  gst_buffer_list_add (list, make_rtp (3, 4, 160, 4));
+  gst_buffer_list_add (list, make_rtp (3, 5, 160, 5));
+  fail_unless_equals_int (gst_pad_push_list (h->srcpad, list), GST_FLOW_OK);
+  out[2] = gst_harness_pull (h);
+  out[3] = gst_harness_pull (h);
+  gst_harness_teardown (h);
+
+  for (i = 0; i < 4; i++) {
+    fail_unless_equals_int (gst_buffer_get_size (out[i]), 182);
+    gst_buffer_unref (out[i]);
+  }
+  g_free (crypto);
+}
+
+GST_END_TEST;
+
 static guint
 stream_roc (GstElement * e, guint32 ssrc, guint64 * packets)
 {
@@ -706,6 +985,9 @@ pgsmsrtpenc_suite (void)
   tcase_add_test (tc, test_roundtrip_all_suites);
   tcase_add_test (tc, test_caps_fields_and_no_key);
   tcase_add_test (tc, test_in_place_with_tailroom);
+  tcase_add_test (tc, test_copy_without_tailroom);
+  tcase_add_test (tc, test_input_shapes);
+  tcase_add_test (tc, test_copies_outlive_element);
   tcase_add_test (tc, test_key_change_keeps_roc);
   tcase_add_test (tc, test_multiple_ssrc);
   tcase_add_test (tc, test_lifetime_soft_then_hard);
