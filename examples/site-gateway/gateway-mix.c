@@ -67,6 +67,15 @@ pgsm_gateway_port_new (GstBin * pipeline, GstElement * sipbin, guint slot,
       "samplesperbuffer", 160, NULL);
   g_object_set (port->mixer, "latency",
       (guint64) MIX_LATENCY_MS * GST_MSECOND, NULL);
+  /* The mix starts at the running time of its first input buffer (the
+   * silence source's first, made in PLAYING). With the default, "zero",
+   * a mixer that got the clock before its base time times out at once
+   * and makes silence as fast as it can while the pipeline starts: that
+   * put a slot's mix up to 27 s ahead of the clock, and a call later put
+   * in that slot heard nothing until the clock caught up (seen in 1 of
+   * 5-20 loaded runs of the gateway test, never with "first") */
+  gst_util_set_object_arg (G_OBJECT (port->mixer), "start-time-selection",
+      "first");
   g_object_set (port->capsfilter, "caps", caps, NULL);
   gst_caps_unref (caps);
   /* no call in the slot: nothing is linked to the tee */

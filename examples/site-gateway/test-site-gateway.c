@@ -776,16 +776,7 @@ site_gateway_suite (void)
   tcase_add_checked_fixture (tc, pki_setup, pki_teardown);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_crypto_to_clear_and_back);
-  /* Known intermittent fault, not understood yet: in about one full-suite
-   * run of three, one member of the four-member room receives no RTP at
-   * all from the gateway (its RTCP arrives) while the others hear it.
-   * Run it with PGSM_TEST_CONFERENCE=1; docs/site-gateway.md "Known
-   * problems". */
-  if (g_getenv ("PGSM_TEST_CONFERENCE") != NULL)
-    tcase_add_test (tc, test_conference_room);
-  else
-    g_print ("test_conference_room not run: known intermittent fault (one "
-        "room member may get no RTP); PGSM_TEST_CONFERENCE=1 runs it\n");
+  tcase_add_test (tc, test_conference_room);
   tcase_add_test (tc, test_room_pin_and_dial_out);
   return s;
 }
