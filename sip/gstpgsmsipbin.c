@@ -1989,12 +1989,29 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   }
   gst_object_unref (pad);
 
-  for (i = 0; i < call->elements->len; i++)
-    gst_element_sync_state_with_parent (g_ptr_array_index (call->elements, i));
+  /* Downstream first, the sources (udpsrcs, rtpdtmfsrc) last. A packet
+   * that reaches an element still in NULL gets FLUSHING back, and a udpsrc
+   * that gets FLUSHING pauses its task for good: with the sources started
+   * in the middle (they were made before the receive chain), a packet that
+   * beat the depayloader's or the funnel's state change left the call
+   * without incoming audio until the media watch ended it (seen under
+   * valgrind, where that window is wide). */
+  for (i = 0; i < call->elements->len; i++) {
+    GstElement *e = g_ptr_array_index (call->elements, i);
+
+    if (!GST_OBJECT_FLAG_IS_SET (e, GST_ELEMENT_FLAG_SOURCE))
+      gst_element_sync_state_with_parent (e);
+  }
   if (call->src_ghost != NULL) {
     /* pad-added: handlers may link it, not call our action signals */
     gst_pad_set_active (call->src_ghost, TRUE);
     gst_element_add_pad (GST_ELEMENT (self), call->src_ghost);
+  }
+  for (i = 0; i < call->elements->len; i++) {
+    GstElement *e = g_ptr_array_index (call->elements, i);
+
+    if (GST_OBJECT_FLAG_IS_SET (e, GST_ELEMENT_FLAG_SOURCE))
+      gst_element_sync_state_with_parent (e);
   }
 
   /* last: connect the audio input, so nothing flows before the keys */
@@ -2009,12 +2026,25 @@ media_start_unlocked (GstPgsmSipBin * self, Call * call)
   return TRUE;
 }
 
+/* Set (as object data) on the elements of a call whose media is being
+ * stopped: see gst_pgsm_sip_bin_handle_message() */
+#define MEDIA_STOPPING "pgsm-media-stopping"
+
 /* Stops and removes the media of @call. Called with call_lock. */
 static void
 media_stop_unlocked (GstPgsmSipBin * self, Call * call)
 {
   guint i;
 
+  /* Unlinking the tee and ghost pads below, and taking the elements out of
+   * the bin one by one, leaves the streaming threads still running (the
+   * udpsrcs, rtpdtmfsrc) pushing into unlinked pads until their element
+   * leaves the bin: each then posts a not-linked ERROR that would reach
+   * the application for a call that is only ending. Mark the elements
+   * first; handle_message drops their errors and warnings. */
+  for (i = 0; call->elements != NULL && i < call->elements->len; i++)
+    g_object_set_data (g_ptr_array_index (call->elements, i),
+        MEDIA_STOPPING, GINT_TO_POINTER (TRUE));
   if (call->tee_pad != NULL) {
     GstPad *peer = gst_pad_get_peer (call->tee_pad);
 
@@ -2908,7 +2938,30 @@ gst_pgsm_sip_bin_release_pad (GstElement * element, GstPad * pad)
   g_ptr_array_unref (input);
 }
 
-/* rtpdtmfdepay's `dtmf-event` becomes our `pgsm-dtmf` with the call-id */
+/* TRUE if @message comes from an element (or from inside an element, such
+ * as rtpbin's jitter buffers) of a call whose media is being stopped */
+static gboolean
+from_stopping_media (GstBin * bin, GstMessage * message)
+{
+  GstObject *o = GST_MESSAGE_SRC (message) ?
+      gst_object_ref (GST_MESSAGE_SRC (message)) : NULL;
+  gboolean stopping = FALSE;
+
+  while (o != NULL && o != GST_OBJECT_CAST (bin) && !stopping) {
+    GstObject *parent = gst_object_get_parent (o);
+
+    stopping = g_object_get_data (G_OBJECT (o), MEDIA_STOPPING) != NULL;
+    gst_object_unref (o);
+    o = parent;
+  }
+  if (o != NULL)
+    gst_object_unref (o);
+  return stopping;
+}
+
+/* rtpdtmfdepay's `dtmf-event` becomes our `pgsm-dtmf` with the call-id;
+ * errors and warnings of a call's media that is being stopped (not-linked
+ * from its sources while it is taken apart) are dropped */
 static void
 gst_pgsm_sip_bin_handle_message (GstBin * bin, GstMessage * message)
 {
@@ -2917,6 +2970,14 @@ gst_pgsm_sip_bin_handle_message (GstBin * bin, GstMessage * message)
   gint number = -1, volume = 0;
   gchar digit[2] = { 0, 0 };
 
+  if ((GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR
+          || GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING)
+      && from_stopping_media (bin, message)) {
+    GST_DEBUG_OBJECT (bin, "dropping %s of %s: its call's media is stopping",
+        GST_MESSAGE_TYPE_NAME (message), GST_MESSAGE_SRC_NAME (message));
+    gst_message_unref (message);
+    return;
+  }
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT
       && GST_MESSAGE_SRC (message) != NULL)
     call_id = g_object_get_data (G_OBJECT (GST_MESSAGE_SRC (message)),

@@ -87,8 +87,11 @@ static void
 append (const gchar * text)
 {
   g_mutex_lock (&lock);
-  g_string_append (captured, text);
-  g_string_append_c (captured, '\n');
+  /* NULL after teardown: a failed check leaves the pipelines running */
+  if (captured != NULL) {
+    g_string_append (captured, text);
+    g_string_append_c (captured, '\n');
+  }
   g_mutex_unlock (&lock);
 }
 
@@ -129,8 +132,12 @@ static void
 teardown (void)
 {
   stop_capture ();
-  g_string_free (captured, TRUE);
-  g_string_free (pgsm_lines, TRUE);
+  /* under the lock: after a failed check (CK_FORK=no) the call's threads
+   * still run and deep-notify into append() */
+  g_mutex_lock (&lock);
+  g_string_free (g_steal_pointer (&captured), TRUE);
+  g_string_free (g_steal_pointer (&pgsm_lines), TRUE);
+  g_mutex_unlock (&lock);
 }
 
 /* `gst-launch-1.0 -v` prints "path: caps = ..." for every caps change */
