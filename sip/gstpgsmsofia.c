@@ -89,6 +89,11 @@ typedef struct _SofiaCall
   gchar *flow;                  /* incoming over TLS: the caller's source
                                  * address, to send our requests back on the
                                  * connection it opened */
+  gchar *contact;               /* incoming over TLS with no sips: URI in
+                                 * its Request-URI, top Record-Route or
+                                 * Contact: our Contact for it, a sip:
+                                 * URI with transport=tls; NULL: nua's
+                                 * own (sips:) */
 } SofiaCall;
 
 struct _GstPgsmSofia
@@ -123,6 +128,8 @@ struct _GstPgsmSofia
   GSource *source;
   nua_t *nua;
   GHashTable *calls;            /* call-id -> SofiaCall */
+  gchar *tls_hostport;          /* host:port of our TLS listener, from the
+                                 * agent's contact (contact_for()) */
 
   /* registration, owned by the Sofia thread */
   nua_handle_t *reg_nh;
@@ -204,6 +211,7 @@ call_free (SofiaCall * call)
   }
   g_free (call->call_id);
   g_free (call->flow);
+  g_free (call->contact);
   g_free (call);
 }
 
@@ -335,6 +343,33 @@ flow_of (const sip_t * sip)
       "sips:[%s]:%s" : "sips:%s:%s", host, port);
 }
 
+/* RFC 3261 12.1.1 (and RFC 5630): the Contact of our answer must
+ * be a sips: URI only when the request's Request-URI, or its top
+ * Record-Route, or its Contact when there is no Record-Route, is one. A
+ * caller that dialled sip:...;transport=tls (baresip 1.0.0, which cannot
+ * send to sips: URIs at all) gets sip:HOST:PORT;transport=tls for the same
+ * TLS listener: still TLS, never a clear transport. Over anything but TLS,
+ * or without our listener's address, nua's own Contact stays. */
+static gchar *
+contact_for (GstPgsmSofia * self, const sip_t * sip)
+{
+  const gchar *host = self->tls_hostport;
+
+  if (host == NULL || sip == NULL || sip->sip_request == NULL
+      || sip->sip_via == NULL || sip->sip_via->v_protocol == NULL
+      || g_ascii_strcasecmp (sip->sip_via->v_protocol, "SIP/2.0/TLS") != 0)
+    return NULL;
+  if (sip->sip_request->rq_url->url_type == url_sips)
+    return NULL;
+  if (sip->sip_record_route != NULL) {
+    if (sip->sip_record_route->r_url->url_type == url_sips)
+      return NULL;
+  } else if (sip->sip_contact != NULL
+      && sip->sip_contact->m_url->url_type == url_sips)
+    return NULL;
+  return g_strdup_printf ("<sip:%s;transport=tls>", host);
+}
+
 static SofiaCall *
 call_new_incoming (GstPgsmSofia * self, nua_handle_t * nh, const sip_t * sip)
 {
@@ -346,6 +381,7 @@ call_new_incoming (GstPgsmSofia * self, nua_handle_t * nh, const sip_t * sip)
     call->call_id = gst_pgsm_sofia_new_call_id ();
   call->nh = nh;
   call->flow = flow_of (sip);
+  call->contact = contact_for (self, sip);
   nua_handle_bind (nh, call);
   g_hash_table_replace (self->calls, call->call_id, call);
   return call;
@@ -571,6 +607,20 @@ on_r_get_params (GstPgsmSofia * self, tagi_t tags[])
   tl_gets (tags, NTATAG_CONTACT_REF (contact), TAG_END ());
   if (contact != NULL && contact->m_url->url_port != NULL)
     port = (guint) g_ascii_strtoull (contact->m_url->url_port, NULL, 10);
+  /* the listener a sip:;transport=tls Contact names (contact_for()) */
+  if (contact != NULL && contact->m_url->url_host != NULL && port != 0
+      && self->tls_hostport == NULL) {
+    const char *h = contact->m_url->url_host;
+    char transport[8] = "";
+
+    if (contact->m_url->url_params != NULL)
+      url_param (contact->m_url->url_params, "transport", transport,
+          sizeof (transport));
+    if (contact->m_url->url_type == url_sips
+        || g_ascii_strcasecmp (transport, "tls") == 0)
+      self->tls_hostport = g_strdup_printf (strchr (h, ':') && h[0] != '[' ?
+          "[%s]:%u" : "%s:%u", h, port);
+  }
 
   g_mutex_lock (&self->lock);
   if (!self->started) {
@@ -684,6 +734,7 @@ stack_stop (GstPgsmSofia * self)
   if (self->nua != NULL)
     nua_destroy (self->nua);
   self->nua = NULL;
+  g_clear_pointer (&self->tls_hostport, g_free);
   if (self->source != NULL)
     g_source_destroy (self->source);
   self->source = NULL;
@@ -851,7 +902,11 @@ do_respond (GstPgsmSofia * self, Op * op)
   /* nua_respond() keeps the phrase pointer until the stack thread sends
    * the response: only a static string is safe */
   phrase = sip_status_phrase (op->status);
+  /* the Contact of an answer (18x, 2xx) to a caller that did not ask for
+   * sips: (contact_for()); nua keeps it as the dialog's local target */
   nua_respond (call->nh, op->status, phrase ? phrase : "Unknown",
+      TAG_IF (call->contact != NULL && op->status < 300,
+          SIPTAG_CONTACT_STR (call->contact)),
       TAG_IF (op->sdp != NULL,
           SIPTAG_CONTENT_TYPE_STR ("application/sdp")),
       TAG_IF (op->sdp != NULL, SIPTAG_PAYLOAD_STR (op->sdp)), TAG_END ());

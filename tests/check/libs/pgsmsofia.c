@@ -17,7 +17,9 @@
 #include "config.h"
 #endif
 
+#include <stdio.h>
 #include <string.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include "gstpgsmsofia.h"
@@ -37,6 +39,7 @@ typedef struct
   GCond cond;
   guint incoming;
   guint answered_status;
+  gboolean answer;              /* incoming: 180, then 200 (else 486) */
   gchar *dir;
 } Seen;
 
@@ -109,7 +112,11 @@ static void
 incoming_cb (GstPgsmSofia * sofia, const gchar * call_id, const gchar * from,
     const gchar * request_uri, const gchar * sdp, Seen * seen)
 {
-  gst_pgsm_sofia_respond (sofia, call_id, 486, NULL, NULL);
+  if (seen->answer) {
+    gst_pgsm_sofia_respond (sofia, call_id, 180, NULL, NULL);
+    gst_pgsm_sofia_respond (sofia, call_id, 200, NULL, SDP);
+  } else
+    gst_pgsm_sofia_respond (sofia, call_id, 486, NULL, NULL);
   g_mutex_lock (&seen->lock);
   seen->incoming++;
   g_cond_broadcast (&seen->cond);
@@ -277,6 +284,163 @@ GST_START_TEST (test_without_policy_sofia_accepts_anything)
 
 GST_END_TEST;
 
+/* A caller that sends @request_uri over TLS, written by hand (GIO's TLS,
+ * the server certificate not checked: the test is about the answer), with
+ * @extra header lines; returns the Contact of the 180 and of the 200 the
+ * agent answers with ("180|200" joined by " | "), then ACKs */
+static guint raw_calls;
+
+static gboolean
+accept_any_cb (GTlsConnection * conn, GTlsCertificate * cert,
+    GTlsCertificateFlags errors, gpointer data)
+{
+  return TRUE;
+}
+
+static void
+client_event_cb (GSocketClient * client, GSocketClientEvent event,
+    GSocketConnectable * connectable, GIOStream * conn, gpointer data)
+{
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    g_signal_connect (conn, "accept-certificate", G_CALLBACK (accept_any_cb),
+        NULL);
+}
+
+static gchar *
+raw_call_contacts (guint port, const gchar * request_uri, const gchar * extra)
+{
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn;
+  GDataInputStream *in;
+  GError *err = NULL;
+  GString *contacts = g_string_new (NULL);
+  gchar *invite, *ack, *to = NULL, *addr = g_strdup_printf ("127.0.0.1:%u",
+      port);
+  guint status = 0, n = ++raw_calls;
+
+  g_socket_client_set_tls (client, TRUE);
+  g_signal_connect (client, "event", G_CALLBACK (client_event_cb), NULL);
+  g_socket_client_set_timeout (client, WAIT_S);
+  conn = g_socket_client_connect_to_host (client, addr, port, NULL, &err);
+  fail_unless (conn != NULL, "%s", err ? err->message : "");
+  invite = g_strdup_printf ("INVITE %s SIP/2.0\r\n"
+      "Via: SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bK-raw-i%u;rport\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:raw@127.0.0.1>;tag=raw1\r\n"
+      "To: <sip:bob@127.0.0.1>\r\n"
+      "Call-ID: raw-%u\r\n"
+      "CSeq: 1 INVITE\r\n"
+      "%s"
+      "Content-Type: application/sdp\r\n"
+      "Content-Length: %u\r\n\r\n%s", request_uri, n, n, extra,
+      (guint) strlen (SDP), SDP);
+  fail_unless (g_output_stream_write_all (g_io_stream_get_output_stream
+          (G_IO_STREAM (conn)), invite, strlen (invite), NULL, NULL, &err),
+      "%s", err ? err->message : "");
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM
+          (conn)));
+  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
+  /* responses until the final one: status line, headers, body */
+  while (status < 200) {
+    gchar *line = g_data_input_stream_read_line (in, NULL, NULL, &err);
+    guint length = 0;
+
+    fail_unless (line != NULL, "no final response: %s",
+        err ? err->message : "closed");
+    fail_unless (sscanf (line, "SIP/2.0 %u", &status) == 1, "%s", line);
+    g_free (line);
+    while ((line = g_data_input_stream_read_line (in, NULL, NULL, &err))
+        != NULL && *line != '\0') {
+      if (g_ascii_strncasecmp (line, "Contact:", 8) == 0 && status > 100) {
+        if (contacts->len > 0)
+          g_string_append (contacts, " | ");
+        g_string_append (contacts, g_strstrip (line + 8));
+      } else if (g_ascii_strncasecmp (line, "Content-Length:", 15) == 0)
+        length = (guint) g_ascii_strtoull (line + 15, NULL, 10);
+      else if (g_ascii_strncasecmp (line, "To:", 3) == 0 && status >= 200) {
+        g_free (to);
+        to = g_strdup (g_strstrip (line + 3));
+      }
+      g_free (line);
+    }
+    fail_unless (line != NULL, "%s", err ? err->message : "closed");
+    g_free (line);
+    if (length > 0)
+      fail_unless (g_input_stream_skip (G_INPUT_STREAM (in), length, NULL,
+              &err) == (gssize) length);
+  }
+  fail_unless_equals_int (status, 200);
+  ack = g_strdup_printf ("ACK %s SIP/2.0\r\n"
+      "Via: SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bK-raw-a%u;rport\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: <sip:raw@127.0.0.1>;tag=raw1\r\n"
+      "To: %s\r\n"
+      "Call-ID: raw-%u\r\n"
+      "CSeq: 1 ACK\r\n" "Content-Length: 0\r\n\r\n", request_uri, n, to, n);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM
+          (conn)), ack, strlen (ack), NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  g_object_unref (in);
+  g_object_unref (conn);
+  g_object_unref (client);
+  g_free (invite);
+  g_free (ack);
+  g_free (to);
+  g_free (addr);
+  return g_string_free (contacts, FALSE);
+}
+
+/* RFC 3261 12.1.1: the Contact of our 180 and 200 is sips: only when the
+ * Request-URI, the top Record-Route, or (without Record-Route) the
+ * caller's Contact is; a caller that dialled sip:...;transport=tls over TLS
+ * (baresip, which cannot send to sips:) gets sip:HOST:PORT;transport=tls,
+ * the same TLS listener */
+GST_START_TEST (test_contact_follows_request_uri)
+{
+  PgsmTestCert *cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  Seen seen = { 0, };
+  GstPgsmSofia *server = agent_new (cert, FALSE, &seen);
+  guint port = gst_pgsm_sofia_get_bound_port (server);
+  gchar *uri, *want, *got;
+
+  seen.answer = TRUE;
+  /* sip: over TLS */
+  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u;transport=tls", port);
+  want = g_strdup_printf ("<sip:127.0.0.1:%u;transport=tls> | "
+      "<sip:127.0.0.1:%u;transport=tls>", port, port);
+  got = raw_call_contacts (port, uri, "Contact: <sip:raw@127.0.0.1:5061;"
+      "transport=tls>\r\n");
+  fail_unless_equals_string (got, want);
+  g_free (got);
+  /* a sips: Contact of the caller, no Record-Route: sips: */
+  g_free (want);
+  want = g_strdup_printf ("<sips:127.0.0.1:%u> | <sips:127.0.0.1:%u>", port,
+      port);
+  got = raw_call_contacts (port, uri, "Contact: <sips:raw@127.0.0.1:5061>"
+      "\r\n");
+  fail_unless_equals_string (got, want);
+  g_free (got);
+  /* a sips: top Record-Route: sips: */
+  got = raw_call_contacts (port, uri, "Record-Route: <sips:127.0.0.1:5061;"
+      "lr>\r\nContact: <sip:raw@127.0.0.1:5061;transport=tls>\r\n");
+  fail_unless_equals_string (got, want);
+  g_free (got);
+  /* a sips: Request-URI: sips: */
+  g_free (uri);
+  uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", port);
+  got = raw_call_contacts (port, uri, "Contact: <sip:raw@127.0.0.1:5061;"
+      "transport=tls>\r\n");
+  fail_unless_equals_string (got, want);
+  g_free (got);
+
+  agent_free (server, &seen);
+  g_free (uri);
+  g_free (want);
+  pgsm_test_cert_free (cert);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_start_stop_cycles)
 {
   guint i;
@@ -318,6 +482,7 @@ pgsmsofia_suite (void)
   tcase_add_test (tc, test_trusted_server_gets_invite);
   tcase_add_test (tc, test_sofia_verifies_server);
   tcase_add_test (tc, test_without_policy_sofia_accepts_anything);
+  tcase_add_test (tc, test_contact_follows_request_uri);
   return s;
 }
 
