@@ -18,121 +18,16 @@
 #include <string.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
-
-static const guint8 master[30] = {
-  0xE1, 0xF9, 0x7A, 0x0D, 0x3E, 0x01, 0x8B, 0xE0, 0xD6, 0x4F, 0xA3, 0x2C,
-  0x06, 0xDE, 0x41, 0x39,
-  0x0E, 0xC6, 0x75, 0xAD, 0x49, 0x8A, 0xFE, 0xEB, 0xB6, 0x96, 0x0B, 0x3A,
-  0xAB, 0xE6
-};
-
-G_GNUC_UNUSED static GstBuffer *
-buffer_from_hex (const gchar * hex)
-{
-  gsize len = strlen (hex) / 2, i;
-  guint8 *data = g_malloc (len);
-
-  for (i = 0; i < len; i++)
-    data[i] = (g_ascii_xdigit_value (hex[2 * i]) << 4) |
-        g_ascii_xdigit_value (hex[2 * i + 1]);
-  return gst_buffer_new_wrapped (data, len);
-}
-
-static GstBuffer *
-make_rtp (guint32 ssrc, guint16 seq, gsize payload_len, guint8 fill)
-{
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, 12 + payload_len, NULL);
-  GstMapInfo map;
-  gsize i;
-
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  map.data[0] = 0x80;
-  map.data[1] = 0x00;
-  GST_WRITE_UINT16_BE (map.data + 2, seq);
-  GST_WRITE_UINT32_BE (map.data + 4, seq * 160);
-  GST_WRITE_UINT32_BE (map.data + 8, ssrc);
-  for (i = 0; i < payload_len; i++)
-    map.data[12 + i] = fill + i;
-  gst_buffer_unmap (buf, &map);
-  return buf;
-}
-
-static GstBuffer *
-make_rtcp (guint32 ssrc)
-{
-  /* an RTCP receiver report with no blocks */
-  guint8 rr[8] = { 0x80, 201, 0x00, 0x01 };
-  GST_WRITE_UINT32_BE (rr + 4, ssrc);
-  return gst_buffer_new_memdup (rr, sizeof (rr));
-}
-
-static gboolean
-buffer_equals (GstBuffer * a, GstBuffer * b)
-{
-  GstMapInfo ma;
-  gboolean eq;
-
-  if (gst_buffer_get_size (a) != gst_buffer_get_size (b))
-    return FALSE;
-  gst_buffer_map (a, &ma, GST_MAP_READ);
-  eq = gst_buffer_memcmp (b, 0, ma.data, ma.size) == 0;
-  gst_buffer_unmap (a, &ma);
-  return eq;
-}
-
-/* The harness starts the element at once: set its key first */
-static GstHarness *
-new_enc (gboolean rtcp, const gchar * first, ...)
-{
-  GstElement *e = gst_element_factory_make ("pgsmsrtpenc", NULL);
-  GstHarness *h;
-  va_list args;
-
-  va_start (args, first);
-  g_object_set_valist (G_OBJECT (e), first, args);
-  va_end (args);
-  h = gst_harness_new_with_element (e, rtcp ? "rtcp_sink_0" : "rtp_sink_0",
-      rtcp ? "rtcp_src_0" : "rtp_src_0");
-  gst_object_unref (e);
-  return h;
-}
+#include "srtptest.h"
 
 
-
-static void
-start (GstHarness * h, gboolean rtcp, guint32 ssrc)
-{
-  gchar *caps = rtcp ? g_strdup ("application/x-rtcp") :
-      g_strdup_printf ("application/x-rtp,media=audio,clock-rate=8000,"
-      "encoding-name=PCMU,payload=0,ssrc=(uint)%u", ssrc);
-
-  gst_harness_play (h);
-  gst_harness_set_src_caps_str (h, caps);
-  g_free (caps);
-}
-
-static GstHarness *
-new_dec (gboolean rtcp)
-{
-  return rtcp ? gst_harness_new_with_padnames ("pgsmsrtpdec", "rtcp_sink",
-      "rtcp_src") : gst_harness_new_with_padnames ("pgsmsrtpdec", "rtp_sink",
-      "rtp_src");
-}
-
-static void
-start_dec (GstHarness * h, gboolean rtcp)
-{
-  gst_harness_play (h);
-  gst_harness_set_src_caps_str (h, rtcp ? "application/x-srtcp" :
-      "application/x-srtp,media=audio,clock-rate=8000,encoding-name=PCMU,"
-      "payload=0");
-}
 
 
 static GstBuffer *
 protect (GstHarness * enc, guint32 ssrc, guint16 seq)
 {
-  return gst_harness_push_and_pull (enc, make_rtp (ssrc, seq, 160, seq));
+  return gst_harness_push_and_pull (enc, pgsm_test_rtp_new (ssrc, seq, 160,
+          seq));
 }
 
 static guint64
@@ -192,14 +87,14 @@ typedef struct
 static void
 pair_init (Pair * p)
 {
-  p->key = gst_buffer_new_memdup (master, 30);
-  p->enc = new_enc (FALSE, "key", p->key, NULL);
-  p->dec = new_dec (FALSE);
+  p->key = gst_buffer_new_memdup (pgsm_test_rfc3711_master, 30);
+  p->enc = pgsm_test_srtp_enc_harness (FALSE, "key", p->key, NULL);
+  p->dec = pgsm_test_srtp_dec_harness (FALSE);
   g_object_set (p->dec->element, "key", p->key, NULL);
   p->bus = gst_bus_new ();
   gst_element_set_bus (p->dec->element, p->bus);
-  start (p->enc, FALSE, 5);
-  start_dec (p->dec, FALSE);
+  pgsm_test_srtp_enc_harness_start (p->enc, FALSE, 5);
+  pgsm_test_srtp_dec_harness_start (p->dec, FALSE);
 }
 
 static void
@@ -355,7 +250,7 @@ GST_START_TEST (test_random_ssrcs_bounded)
 
   pair_init (&p);
   for (i = 0; i < 1500; i++) {
-    GstBuffer *b = make_rtp (0x10000 + i, 1, 160, 0x55);
+    GstBuffer *b = pgsm_test_rtp_new (0x10000 + i, 1, 160, 0x55);
 
     gst_buffer_memset (b, 12, 0xaa, 160);       /* no valid tag */
     fail_unless_equals_int (gst_harness_push (p.dec, b), GST_FLOW_OK);
@@ -387,7 +282,7 @@ GST_START_TEST (test_copy_on_write)
       GST_FLOW_OK);
   out = gst_harness_try_pull (p.dec);
   fail_unless (out != NULL);
-  fail_unless (buffer_equals (b, copy), "shared input was modified");
+  fail_unless (pgsm_test_buffer_equals (b, copy), "shared input was modified");
   gst_buffer_unref (out);
   gst_buffer_unref (b);
   gst_buffer_unref (copy);
@@ -407,7 +302,7 @@ GST_START_TEST (test_copy_on_write)
     fail_unless_equals_int (gst_pad_push_list (p.dec->srcpad, list),
         GST_FLOW_OK);
     for (i = 0; i < 4; i++) {
-      fail_unless (buffer_equals (held[i], copies[i]));
+      fail_unless (pgsm_test_buffer_equals (held[i], copies[i]));
       fail_unless (gst_buffer_list_get (list, i) == held[i]);
       gst_buffer_unref (held[i]);
       gst_buffer_unref (copies[i]);
@@ -467,7 +362,7 @@ GST_START_TEST (test_input_shapes)
   pair_init (&p);
   for (shape = 0; shape < 3; shape++) {
     for (i = 0; i < 3; i++, seq++) {
-      GstBuffer *plain = make_rtp (5, seq, 160, seq);
+      GstBuffer *plain = pgsm_test_rtp_new (5, seq, 160, seq);
 
       in = reshape_or_not (protect (p.enc, 5, seq), shape);
       copy = gst_buffer_copy_deep (in);
@@ -476,9 +371,11 @@ GST_START_TEST (test_input_shapes)
       fail_unless_equals_int (gst_harness_push (p.dec, in), GST_FLOW_OK);
       out = gst_harness_try_pull (p.dec);
       fail_unless (out != NULL, "shape %u: dropped", shape);
-      fail_unless (buffer_equals (out, plain), "shape %u: wrong packet", shape);
+      fail_unless (pgsm_test_buffer_equals (out, plain),
+          "shape %u: wrong packet", shape);
       if (shape == 2) {
-        fail_unless (buffer_equals (in, copy), "read-only input modified");
+        fail_unless (pgsm_test_buffer_equals (in, copy),
+            "read-only input modified");
         gst_buffer_unref (in);
       }
       gst_buffer_unref (out);
@@ -493,11 +390,12 @@ GST_START_TEST (test_input_shapes)
             i % 3));
   fail_unless_equals_int (gst_pad_push_list (p.dec->srcpad, list), GST_FLOW_OK);
   for (i = 0; i < 6; i++) {
-    GstBuffer *plain = make_rtp (5, seq + i, 160, seq + i);
+    GstBuffer *plain = pgsm_test_rtp_new (5, seq + i, 160, seq + i);
 
     out = gst_harness_try_pull (p.dec);
     fail_unless (out != NULL, "list packet %u dropped", i);
-    fail_unless (buffer_equals (out, plain), "list packet %u wrong", i);
+    fail_unless (pgsm_test_buffer_equals (out, plain), "list packet %u wrong",
+        i);
     gst_buffer_unref (out);
     gst_buffer_unref (plain);
   }
@@ -510,14 +408,14 @@ GST_END_TEST;
 /* srtpdec-style keys in caps with ssrc, late join with roc */
 GST_START_TEST (test_caps_keys_late_join_roc)
 {
-  GstBuffer *key = gst_buffer_new_memdup (master, 30);
-  GstHarness *enc = new_enc (FALSE, "key", key, NULL);
-  GstHarness *dec = new_dec (FALSE);
+  GstBuffer *key = gst_buffer_new_memdup (pgsm_test_rfc3711_master, 30);
+  GstHarness *enc = pgsm_test_srtp_enc_harness (FALSE, "key", key, NULL);
+  GstHarness *dec = pgsm_test_srtp_dec_harness (FALSE);
   GstCaps *caps;
   GstBuffer *b, *out;
   guint i;
 
-  start (enc, FALSE, 77);
+  pgsm_test_srtp_enc_harness_start (enc, FALSE, 77);
   /* sender crosses the wrap: ROC 1 */
   for (i = 65533; i < 65536 + 3; i++)
     gst_buffer_unref (protect (enc, 77, i & 0xffff));
@@ -553,7 +451,7 @@ GST_END_TEST;
 /* two keys with MKIs in caps; the sender switches key and MKI */
 GST_START_TEST (test_mki_two_keys)
 {
-  GstBuffer *k1 = gst_buffer_new_memdup (master, 30);
+  GstBuffer *k1 = gst_buffer_new_memdup (pgsm_test_rfc3711_master, 30);
   GstBuffer *k2 = gst_buffer_new_allocate (NULL, 30, NULL);
   GstBuffer *m1, *m2;
   GstHarness *enc, *dec;
@@ -564,9 +462,9 @@ GST_START_TEST (test_mki_two_keys)
   gst_buffer_memset (k2, 0, 0x5a, 30);
   m1 = gst_buffer_new_memdup (id1, 2);
   m2 = gst_buffer_new_memdup (id2, 2);
-  enc = new_enc (FALSE, "key", k1, "mki", m1, NULL);
-  dec = new_dec (FALSE);
-  start (enc, FALSE, 9);
+  enc = pgsm_test_srtp_enc_harness (FALSE, "key", k1, "mki", m1, NULL);
+  dec = pgsm_test_srtp_dec_harness (FALSE);
+  pgsm_test_srtp_enc_harness_start (enc, FALSE, 9);
   caps = gst_caps_new_simple ("application/x-srtp", "ssrc", G_TYPE_UINT, 9,
       "srtp-cipher", G_TYPE_STRING, "aes-128-icm", "srtp-auth",
       G_TYPE_STRING, "hmac-sha1-80", "srtcp-cipher", G_TYPE_STRING,
@@ -607,14 +505,14 @@ request_key_cb (GstElement * dec, guint ssrc, GstBuffer * key)
 
 GST_START_TEST (test_request_key_and_remove)
 {
-  GstBuffer *key = gst_buffer_new_memdup (master, 30);
-  GstHarness *enc = new_enc (FALSE, "key", key, NULL);
-  GstHarness *dec = new_dec (FALSE);
+  GstBuffer *key = gst_buffer_new_memdup (pgsm_test_rfc3711_master, 30);
+  GstHarness *enc = pgsm_test_srtp_enc_harness (FALSE, "key", key, NULL);
+  GstHarness *dec = pgsm_test_srtp_dec_harness (FALSE);
   GstBuffer *out;
   gulong id;
 
-  start (enc, FALSE, 3);
-  start_dec (dec, FALSE);
+  pgsm_test_srtp_enc_harness_start (enc, FALSE, 3);
+  pgsm_test_srtp_dec_harness_start (dec, FALSE);
   /* no key, no handler: dropped and counted */
   fail_unless_equals_int (gst_harness_push (dec, protect (enc, 3, 1)),
       GST_FLOW_OK);
@@ -700,12 +598,12 @@ GST_START_TEST (test_no_key_in_debug_log)
   gst_debug_set_active (TRUE);
   gst_debug_set_default_threshold (GST_LEVEL_MEMDUMP);
 
-  enc = new_enc (FALSE, "crypto", crypto, NULL);
-  dec = new_dec (FALSE);
+  enc = pgsm_test_srtp_enc_harness (FALSE, "crypto", crypto, NULL);
+  dec = pgsm_test_srtp_dec_harness (FALSE);
   g_object_set (dec->element, "key", key, "mki", NULL, NULL);
   g_object_set (dec->element, "crypto", crypto, NULL);
-  start (enc, FALSE, 12);
-  start_dec (dec, FALSE);
+  pgsm_test_srtp_enc_harness_start (enc, FALSE, 12);
+  pgsm_test_srtp_dec_harness_start (dec, FALSE);
   for (i = 0; i < 5; i++) {
     GstBuffer *out;
 
@@ -751,20 +649,20 @@ limit_cb (GstElement * dec, guint ssrc, gint * count)
 
 GST_START_TEST (test_lifetime_signals)
 {
-  GstBuffer *key = gst_buffer_new_memdup (master, 30);
-  gchar *b64 = g_base64_encode (master, 30);
+  GstBuffer *key = gst_buffer_new_memdup (pgsm_test_rfc3711_master, 30);
+  gchar *b64 = g_base64_encode (pgsm_test_rfc3711_master, 30);
   gchar *crypto = g_strdup_printf ("1 AES_CM_128_HMAC_SHA1_80 inline:%s|2^4",
       b64);
-  GstHarness *enc = new_enc (FALSE, "key", key, NULL);
-  GstHarness *dec = new_dec (FALSE);
+  GstHarness *enc = pgsm_test_srtp_enc_harness (FALSE, "key", key, NULL);
+  GstHarness *dec = pgsm_test_srtp_dec_harness (FALSE);
   gint soft = 0, hard = 0;
   guint i;
 
   g_object_set (dec->element, "crypto", crypto, NULL);
   g_signal_connect (dec->element, "soft-limit", G_CALLBACK (limit_cb), &soft);
   g_signal_connect (dec->element, "hard-limit", G_CALLBACK (limit_cb), &hard);
-  start (enc, FALSE, 8);
-  start_dec (dec, FALSE);
+  pgsm_test_srtp_enc_harness_start (enc, FALSE, 8);
+  pgsm_test_srtp_dec_harness_start (dec, FALSE);
   for (i = 0; i < 16; i++) {
     gst_harness_push (dec, protect (enc, 8, i));
     fail_unless_equals_int (soft, i >= 14 ? 1 : 0);
@@ -788,19 +686,20 @@ GST_END_TEST;
 /* SRTCP on the RTP pad (payload type 64-80), as srtpdec handles it */
 GST_START_TEST (test_rtcp_mux)
 {
-  GstBuffer *key = gst_buffer_new_memdup (master, 30);
-  GstHarness *enc = new_enc (TRUE, "key", key, NULL);
-  GstHarness *dec = new_dec (FALSE);
-  GstBuffer *rr = make_rtcp (66), *orig = gst_buffer_copy_deep (rr), *out;
+  GstBuffer *key = gst_buffer_new_memdup (pgsm_test_rfc3711_master, 30);
+  GstHarness *enc = pgsm_test_srtp_enc_harness (TRUE, "key", key, NULL);
+  GstHarness *dec = pgsm_test_srtp_dec_harness (FALSE);
+  GstBuffer *rr = pgsm_test_rtcp_rr_new (66), *orig =
+      gst_buffer_copy_deep (rr), *out;
 
   g_object_set (dec->element, "key", key, NULL);
-  start (enc, TRUE, 66);
-  start_dec (dec, FALSE);
+  pgsm_test_srtp_enc_harness_start (enc, TRUE, 66);
+  pgsm_test_srtp_dec_harness_start (dec, FALSE);
   fail_unless_equals_int (gst_harness_push (dec,
           gst_harness_push_and_pull (enc, rr)), GST_FLOW_OK);
   out = gst_harness_try_pull (dec);
   fail_unless (out != NULL);
-  fail_unless (buffer_equals (out, orig));
+  fail_unless (pgsm_test_buffer_equals (out, orig));
   fail_unless_equals_int (stat_of (dec->element, 66, "rtcp-packets"), 1);
   gst_buffer_unref (out);
   gst_buffer_unref (orig);
@@ -861,14 +760,14 @@ caps_for_key (guint32 ssrc, GstBuffer * key)
  * then the key property is removed: nothing decrypts any more */
 GST_START_TEST (test_caps_rekey_keeps_roc_and_key_removal)
 {
-  GstBuffer *k1 = gst_buffer_new_memdup (master, 30);
+  GstBuffer *k1 = gst_buffer_new_memdup (pgsm_test_rfc3711_master, 30);
   GstBuffer *k2 = gst_buffer_new_allocate (NULL, 30, NULL);
-  GstHarness *enc = new_enc (FALSE, "key", k1, NULL);
-  GstHarness *dec = new_dec (FALSE);
+  GstHarness *enc = pgsm_test_srtp_enc_harness (FALSE, "key", k1, NULL);
+  GstHarness *dec = pgsm_test_srtp_dec_harness (FALSE);
   guint i;
 
   gst_buffer_memset (k2, 0, 0x33, 30);
-  start (enc, FALSE, 31);
+  pgsm_test_srtp_enc_harness_start (enc, FALSE, 31);
   gst_harness_play (dec);
   gst_harness_set_src_caps (dec, caps_for_key (31, k1));
   for (i = 65530; i < 65536 + 10; i++) {
@@ -887,9 +786,9 @@ GST_START_TEST (test_caps_rekey_keeps_roc_and_key_removal)
   gst_harness_teardown (dec);
 
   /* property key, then removed while playing */
-  dec = new_dec (FALSE);
+  dec = pgsm_test_srtp_dec_harness (FALSE);
   g_object_set (dec->element, "key", k2, NULL);
-  start_dec (dec, FALSE);
+  pgsm_test_srtp_dec_harness_start (dec, FALSE);
   gst_harness_push (dec, protect (enc, 32, 20));
   fail_unless_equals_int (gst_harness_buffers_received (dec), 1);
   g_object_set (dec->element, "key", NULL, NULL);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include "srtptest.h"
 
 /* Expected packets below were computed independently of libsrtp2 with
  * Python's `cryptography` AES (CTR, GCM) plus hmac/hashlib, by a script
@@ -24,9 +25,9 @@
  * E03EAD0935C95E80E166B16DD92B4EB4 for session key 2B7E1516...4F3C and IV
  * F0F1F2...FD0000) and B.3 (key derivation: cipher key C61E7A93...A087,
  * salt 30CBBC08...9AE1, auth key CEBE321F...BAA4 from the master key and
- * salt below), then builds SRTP per RFC 3711 section 4 and, for GCM,
- * RFC 7714 sections 8 and 11 (12-byte salt, IV from SSRC/ROC/SEQ, the
- * header as AAD). The script, to recompute them:
+ * salt pgsm_test_rfc3711_master, srtptest.c), then builds SRTP per RFC
+ * 3711 section 4 and, for GCM, RFC 7714 sections 8 and 11 (12-byte salt,
+ * IV from SSRC/ROC/SEQ, the header as AAD). The script, to recompute them:
  *
  *   import hmac, hashlib, struct
  *   from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -58,13 +59,6 @@
  *   print(srtp_gcm(H('000102030405060708090a0b0c0d0e0f'), H('517569642070726f2071756f'),
  *                  H('8040f17b8041f8d35501a0b2'), b'Ebb tide tonight, 4 AM, quid pro quo').hex())
  */
-static const guint8 b3_master[30] = {
-  0xE1, 0xF9, 0x7A, 0x0D, 0x3E, 0x01, 0x8B, 0xE0, 0xD6, 0x4F, 0xA3, 0x2C,
-  0x06, 0xDE, 0x41, 0x39,
-  0x0E, 0xC6, 0x75, 0xAD, 0x49, 0x8A, 0xFE, 0xEB, 0xB6, 0x96, 0x0B, 0x3A,
-  0xAB, 0xE6
-};
-
 static const gchar *kat_cm_128_80 =
     "80001234000003e8deadbeef1e162ded720b403a2a241e308709ea43d8088bc5b40243"
     "e74a9d90dba574c4f8baca7c2c41a3530f82a7";
@@ -78,77 +72,6 @@ static const gchar *kat_gcm_128 =
     "8040f17b8041f8d35501a0b290c80083eda89f18dc7bb06a563032adc2bcf3c3add37a"
     "8a7a637fdf6c6875173f6591c4ee84e53b85b92f1fec75a619c5249ca8";
 
-static GstBuffer *
-buffer_from_hex (const gchar * hex)
-{
-  gsize len = strlen (hex) / 2, i;
-  guint8 *data = g_malloc (len);
-
-  for (i = 0; i < len; i++)
-    data[i] = (g_ascii_xdigit_value (hex[2 * i]) << 4) |
-        g_ascii_xdigit_value (hex[2 * i + 1]);
-  return gst_buffer_new_wrapped (data, len);
-}
-
-static GstBuffer *
-make_rtp (guint32 ssrc, guint16 seq, gsize payload_len, guint8 fill)
-{
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, 12 + payload_len, NULL);
-  GstMapInfo map;
-  gsize i;
-
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  map.data[0] = 0x80;
-  map.data[1] = 0x00;
-  GST_WRITE_UINT16_BE (map.data + 2, seq);
-  GST_WRITE_UINT32_BE (map.data + 4, seq * 160);
-  GST_WRITE_UINT32_BE (map.data + 8, ssrc);
-  for (i = 0; i < payload_len; i++)
-    map.data[12 + i] = fill + i;
-  gst_buffer_unmap (buf, &map);
-  return buf;
-}
-
-static GstBuffer *
-make_rtcp (guint32 ssrc)
-{
-  /* an RTCP receiver report with no blocks */
-  guint8 rr[8] = { 0x80, 201, 0x00, 0x01 };
-  GST_WRITE_UINT32_BE (rr + 4, ssrc);
-  return gst_buffer_new_memdup (rr, sizeof (rr));
-}
-
-static gboolean
-buffer_equals (GstBuffer * a, GstBuffer * b)
-{
-  GstMapInfo ma;
-  gboolean eq;
-
-  if (gst_buffer_get_size (a) != gst_buffer_get_size (b))
-    return FALSE;
-  gst_buffer_map (a, &ma, GST_MAP_READ);
-  eq = gst_buffer_memcmp (b, 0, ma.data, ma.size) == 0;
-  gst_buffer_unmap (a, &ma);
-  return eq;
-}
-
-/* The harness starts the element at once: set its key first */
-static GstHarness *
-new_enc (gboolean rtcp, const gchar * first, ...)
-{
-  GstElement *e = gst_element_factory_make ("pgsmsrtpenc", NULL);
-  GstHarness *h;
-  va_list args;
-
-  va_start (args, first);
-  g_object_set_valist (G_OBJECT (e), first, args);
-  va_end (args);
-  h = gst_harness_new_with_element (e, rtcp ? "rtcp_sink_0" : "rtp_sink_0",
-      rtcp ? "rtcp_src_0" : "rtp_src_0");
-  gst_object_unref (e);
-  return h;
-}
-
 static guint warnings;
 static gchar *last_warning;
 
@@ -161,57 +84,29 @@ count_warning (const gchar * domain, GLogLevelFlags level,
   last_warning = g_strdup (message);
 }
 
-static void
-start (GstHarness * h, gboolean rtcp, guint32 ssrc)
-{
-  gchar *caps = rtcp ? g_strdup ("application/x-rtcp") :
-      g_strdup_printf ("application/x-rtp,media=audio,clock-rate=8000,"
-      "encoding-name=PCMU,payload=0,ssrc=(uint)%u", ssrc);
-
-  gst_harness_play (h);
-  gst_harness_set_src_caps_str (h, caps);
-  g_free (caps);
-}
-
-static GstHarness *
-new_dec (gboolean rtcp)
-{
-  return rtcp ? gst_harness_new_with_padnames ("pgsmsrtpdec", "rtcp_sink",
-      "rtcp_src") : gst_harness_new_with_padnames ("pgsmsrtpdec", "rtp_sink",
-      "rtp_src");
-}
-
-static void
-start_dec (GstHarness * h, gboolean rtcp)
-{
-  gst_harness_play (h);
-  gst_harness_set_src_caps_str (h, rtcp ? "application/x-srtcp" :
-      "application/x-srtp,media=audio,clock-rate=8000,encoding-name=PCMU,"
-      "payload=0");
-}
-
 GST_START_TEST (test_kat_aes_cm_rfc3711)
 {
-  GstBuffer *key = gst_buffer_new_memdup (b3_master, sizeof (b3_master));
-  GstHarness *h = new_enc (FALSE, "key", key, NULL);
+  GstBuffer *key = gst_buffer_new_memdup (pgsm_test_rfc3711_master,
+      sizeof (pgsm_test_rfc3711_master));
+  GstHarness *h = pgsm_test_srtp_enc_harness (FALSE, "key", key, NULL);
   GstBuffer *in, *out, *expected;
   GstMapInfo map;
   guint8 payload[32];
   guint i;
 
-  start (h, FALSE, 0xdeadbeef);
+  pgsm_test_srtp_enc_harness_start (h, FALSE, 0xdeadbeef);
 
   for (i = 0; i < 32; i++)
     payload[i] = i;
-  in = make_rtp (0xdeadbeef, 0x1234, 32, 0);
+  in = pgsm_test_rtp_new (0xdeadbeef, 0x1234, 32, 0);
   gst_buffer_map (in, &map, GST_MAP_WRITE);
   GST_WRITE_UINT32_BE (map.data + 4, 1000);
   memcpy (map.data + 12, payload, 32);
   gst_buffer_unmap (in, &map);
 
   out = gst_harness_push_and_pull (h, in);
-  expected = buffer_from_hex (kat_cm_128_80);
-  fail_unless (buffer_equals (out, expected),
+  expected = pgsm_test_buffer_from_hex (kat_cm_128_80);
+  fail_unless (pgsm_test_buffer_equals (out, expected),
       "AES_CM_128_HMAC_SHA1_80 packet differs from the known answer");
 
   gst_buffer_unref (out);
@@ -224,18 +119,19 @@ GST_END_TEST;
 
 GST_START_TEST (test_kat_aes_gcm_rfc7714)
 {
-  GstBuffer *key = buffer_from_hex (gcm_master);
-  GstHarness *h = new_enc (FALSE, "key", key, "rtp-cipher", 3,
+  GstBuffer *key = pgsm_test_buffer_from_hex (gcm_master);
+  GstHarness *h =
+      pgsm_test_srtp_enc_harness (FALSE, "key", key, "rtp-cipher", 3,
       "rtcp-cipher", 3, NULL);
-  GstBuffer *hdr = buffer_from_hex (gcm_header);
+  GstBuffer *hdr = pgsm_test_buffer_from_hex (gcm_header);
   GstBuffer *in, *out, *expected;
 
-  start (h, FALSE, 0x5501a0b2);
+  pgsm_test_srtp_enc_harness_start (h, FALSE, 0x5501a0b2);
   in = gst_buffer_append (hdr, gst_buffer_new_memdup (gcm_payload,
           strlen (gcm_payload)));
   out = gst_harness_push_and_pull (h, in);
-  expected = buffer_from_hex (kat_gcm_128);
-  fail_unless (buffer_equals (out, expected),
+  expected = pgsm_test_buffer_from_hex (kat_gcm_128);
+  fail_unless (pgsm_test_buffer_equals (out, expected),
       "AEAD_AES_128_GCM packet differs from the known answer");
   gst_buffer_unref (out);
   gst_buffer_unref (expected);
@@ -280,20 +176,22 @@ crypto_for (const gchar * suite, guint key_len, guint8 seed,
 static void
 roundtrip_suite (const gchar * crypto, gboolean rtcp, gboolean list)
 {
-  GstHarness *enc = new_enc (rtcp, "crypto", crypto, NULL);
-  GstHarness *dec = new_dec (rtcp);
+  GstHarness *enc = pgsm_test_srtp_enc_harness (rtcp, "crypto", crypto, NULL);
+  GstHarness *dec = pgsm_test_srtp_dec_harness (rtcp);
   guint i, n = 8;
 
   g_object_set (dec->element, "crypto", crypto, NULL);
-  start (enc, rtcp, 1111);
-  start_dec (dec, rtcp);
+  pgsm_test_srtp_enc_harness_start (enc, rtcp, 1111);
+  pgsm_test_srtp_dec_harness_start (dec, rtcp);
 
   if (list) {
     GstBufferList *bl = gst_buffer_list_new ();
     GstBufferList *copy = gst_buffer_list_new ();
 
     for (i = 0; i < n; i++) {
-      GstBuffer *b = rtcp ? make_rtcp (1111) : make_rtp (1111, 100 + i, 160,
+      GstBuffer *b =
+          rtcp ? pgsm_test_rtcp_rr_new (1111) : pgsm_test_rtp_new (1111,
+          100 + i, 160,
           i);
       gst_buffer_list_add (copy, gst_buffer_copy_deep (b));
       gst_buffer_list_add (bl, b);
@@ -304,27 +202,29 @@ roundtrip_suite (const gchar * crypto, gboolean rtcp, gboolean list)
       GstBuffer *c;
 
       fail_unless (p != NULL);
-      fail_if (buffer_equals (p, gst_buffer_list_get (copy, i)));
+      fail_if (pgsm_test_buffer_equals (p, gst_buffer_list_get (copy, i)));
       fail_unless_equals_int (gst_harness_push (dec, p), GST_FLOW_OK);
       c = gst_harness_try_pull (dec);
       fail_unless (c != NULL, "packet %u dropped", i);
-      fail_unless (buffer_equals (c, gst_buffer_list_get (copy, i)));
+      fail_unless (pgsm_test_buffer_equals (c, gst_buffer_list_get (copy, i)));
       gst_buffer_unref (c);
     }
     gst_buffer_list_unref (copy);
   } else {
     for (i = 0; i < n; i++) {
-      GstBuffer *b = rtcp ? make_rtcp (1111) : make_rtp (1111, 100 + i, 160,
+      GstBuffer *b =
+          rtcp ? pgsm_test_rtcp_rr_new (1111) : pgsm_test_rtp_new (1111,
+          100 + i, 160,
           i);
       GstBuffer *orig = gst_buffer_copy_deep (b);
       GstBuffer *p = gst_harness_push_and_pull (enc, b);
       GstBuffer *c;
 
-      fail_if (buffer_equals (p, orig));
+      fail_if (pgsm_test_buffer_equals (p, orig));
       fail_unless_equals_int (gst_harness_push (dec, p), GST_FLOW_OK);
       c = gst_harness_try_pull (dec);
       fail_unless (c != NULL, "packet %u dropped", i);
-      fail_unless (buffer_equals (c, orig));
+      fail_unless (pgsm_test_buffer_equals (c, orig));
       gst_buffer_unref (c);
       gst_buffer_unref (orig);
     }
@@ -361,14 +261,16 @@ GST_END_TEST;
 
 GST_START_TEST (test_caps_fields_and_no_key)
 {
-  GstBuffer *key = gst_buffer_new_memdup (b3_master, sizeof (b3_master));
-  GstHarness *h = new_enc (FALSE, "key", key, NULL);
+  GstBuffer *key = gst_buffer_new_memdup (pgsm_test_rfc3711_master,
+      sizeof (pgsm_test_rfc3711_master));
+  GstHarness *h = pgsm_test_srtp_enc_harness (FALSE, "key", key, NULL);
   GstBuffer *capkey = NULL;
   GstStructure *s;
   GstCaps *caps;
 
-  start (h, FALSE, 42);
-  gst_buffer_unref (gst_harness_push_and_pull (h, make_rtp (42, 1, 20, 0)));
+  pgsm_test_srtp_enc_harness_start (h, FALSE, 42);
+  gst_buffer_unref (gst_harness_push_and_pull (h, pgsm_test_rtp_new (42, 1, 20,
+              0)));
   caps = gst_pad_get_current_caps (h->sinkpad);
   s = gst_caps_get_structure (caps, 0);
   fail_unless (gst_structure_has_name (s, "application/x-srtp"));
@@ -385,12 +287,13 @@ GST_START_TEST (test_caps_fields_and_no_key)
 
   /* opt in: srtpenc-style caps, updated at the next packet */
   g_object_set (h->element, "key-in-caps", TRUE, NULL);
-  gst_buffer_unref (gst_harness_push_and_pull (h, make_rtp (42, 2, 20, 0)));
+  gst_buffer_unref (gst_harness_push_and_pull (h, pgsm_test_rtp_new (42, 2, 20,
+              0)));
   caps = gst_pad_get_current_caps (h->sinkpad);
   s = gst_caps_get_structure (caps, 0);
   fail_unless (gst_structure_get (s, "srtp-key", GST_TYPE_BUFFER, &capkey,
           NULL));
-  fail_unless (buffer_equals (capkey, key));
+  fail_unless (pgsm_test_buffer_equals (capkey, key));
   gst_buffer_unref (capkey);
   gst_caps_unref (caps);
 
@@ -402,13 +305,14 @@ GST_END_TEST;
 
 GST_START_TEST (test_in_place_with_tailroom)
 {
-  GstBuffer *key = gst_buffer_new_memdup (b3_master, sizeof (b3_master));
-  GstHarness *h = new_enc (FALSE, "key", key, NULL);
+  GstBuffer *key = gst_buffer_new_memdup (pgsm_test_rfc3711_master,
+      sizeof (pgsm_test_rfc3711_master));
+  GstHarness *h = pgsm_test_srtp_enc_harness (FALSE, "key", key, NULL);
   GstBuffer *in, *out;
   GstMapInfo map;
   gpointer data;
 
-  start (h, FALSE, 42);
+  pgsm_test_srtp_enc_harness_start (h, FALSE, 42);
 
   /* 172 bytes with room for the tag */
   in = gst_buffer_new_allocate (NULL, 172 + 32, NULL);
@@ -428,13 +332,13 @@ GST_START_TEST (test_in_place_with_tailroom)
   gst_buffer_unref (out);
 
   /* a shared buffer is never written to */
-  in = make_rtp (42, 2, 160, 0);
+  in = pgsm_test_rtp_new (42, 2, 160, 0);
   {
     GstBuffer *copy = gst_buffer_copy_deep (in);
 
     out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
-    fail_unless (buffer_equals (in, copy));
-    fail_if (buffer_equals (out, copy));
+    fail_unless (pgsm_test_buffer_equals (in, copy));
+    fail_if (pgsm_test_buffer_equals (out, copy));
     gst_buffer_unref (copy);
   }
   gst_buffer_unref (in);
@@ -451,7 +355,7 @@ static GstBuffer *
 make_rtp_two_memories (guint32 ssrc, guint16 seq, gsize payload_len,
     guint8 fill)
 {
-  GstBuffer *whole = make_rtp (ssrc, seq, payload_len, fill);
+  GstBuffer *whole = pgsm_test_rtp_new (ssrc, seq, payload_len, fill);
   GstBuffer *buf = gst_buffer_new_allocate (NULL, 12, NULL);
   GstMapInfo map;
 
@@ -471,11 +375,12 @@ check_decrypts_to (GstHarness * dec, GstBuffer * srtp, GstBuffer * plain)
 {
   GstBuffer *c;
 
-  fail_if (buffer_equals (srtp, plain), "not protected");
+  fail_if (pgsm_test_buffer_equals (srtp, plain), "not protected");
   fail_unless_equals_int (gst_harness_push (dec, srtp), GST_FLOW_OK);
   c = gst_harness_try_pull (dec);
   fail_unless (c != NULL, "dropped by the decoder");
-  fail_unless (buffer_equals (c, plain), "does not decrypt to the input");
+  fail_unless (pgsm_test_buffer_equals (c, plain),
+      "does not decrypt to the input");
   gst_buffer_unref (c);
 }
 
@@ -519,19 +424,19 @@ n_metas (GstBuffer * buf)
 GST_START_TEST (test_copy_without_tailroom)
 {
   gchar *crypto = crypto_for ("AES_CM_128_HMAC_SHA1_80", 30, 5, NULL);
-  GstHarness *h = new_enc (FALSE, "crypto", crypto, NULL);
-  GstHarness *dec = new_dec (FALSE);
+  GstHarness *h = pgsm_test_srtp_enc_harness (FALSE, "crypto", crypto, NULL);
+  GstHarness *dec = pgsm_test_srtp_dec_harness (FALSE);
   GstCaps *ref_caps = gst_caps_new_empty_simple ("timestamp/x-test");
   GstReferenceTimestampMeta *meta;
   GstBuffer *in, *orig, *out, *recycled;
   guint i;
 
   g_object_set (dec->element, "crypto", crypto, NULL);
-  start (h, FALSE, 42);
-  start_dec (dec, FALSE);
+  pgsm_test_srtp_enc_harness_start (h, FALSE, 42);
+  pgsm_test_srtp_dec_harness_start (dec, FALSE);
 
   /* metadata of every kind goes with the packet */
-  in = with_timing (make_rtp (42, 1, 160, 3), 1);
+  in = with_timing (pgsm_test_rtp_new (42, 1, 160, 3), 1);
   GST_BUFFER_FLAG_SET (in, GST_BUFFER_FLAG_DISCONT | GST_BUFFER_FLAG_MARKER);
   gst_buffer_add_reference_timestamp_meta (in, ref_caps, 123, 0);
   orig = gst_buffer_copy_deep (in);
@@ -549,13 +454,13 @@ GST_START_TEST (test_copy_without_tailroom)
   gst_buffer_unref (orig);
 
   /* released, the copy is used again for the next packet, clean */
-  orig = make_rtp (42, 2, 160, 4);
+  orig = pgsm_test_rtp_new (42, 2, 160, 4);
   out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (orig));
   recycled = out;
   check_decrypts_to (dec, out, orig);
   gst_buffer_unref (orig);
   for (i = 3; i < 6; i++) {
-    orig = with_timing (make_rtp (42, i, 160, i), i);
+    orig = with_timing (pgsm_test_rtp_new (42, i, 160, i), i);
     out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (orig));
     fail_unless (out == recycled, "packet %u: the copy was not recycled", i);
     check_timing (out, i);
@@ -568,7 +473,7 @@ GST_START_TEST (test_copy_without_tailroom)
 
   /* downstream adds metadata, flags or memory to a copy it releases */
   for (i = 6; i < 9; i++) {
-    orig = make_rtp (42, i, 160, i);
+    orig = pgsm_test_rtp_new (42, i, 160, i);
     out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (orig));
     fail_unless_equals_int (GST_MINI_OBJECT_FLAGS (out), 0);
     fail_unless_equals_int (n_metas (out), 0);
@@ -584,7 +489,7 @@ GST_START_TEST (test_copy_without_tailroom)
       gst_buffer_append_memory (out, gst_allocator_alloc (NULL, 10, NULL));
     gst_buffer_unref (out);
   }
-  orig = make_rtp (42, 9, 160, 9);
+  orig = pgsm_test_rtp_new (42, 9, 160, 9);
   out = gst_harness_push_and_pull (h, gst_buffer_copy_deep (orig));
   fail_unless_equals_int (GST_MINI_OBJECT_FLAGS (out), 0);
   fail_unless_equals_int (n_metas (out), 0);
@@ -606,8 +511,8 @@ GST_END_TEST;
 GST_START_TEST (test_input_shapes)
 {
   gchar *crypto = crypto_for ("AEAD_AES_128_GCM", 28, 9, NULL);
-  GstHarness *h = new_enc (FALSE, "crypto", crypto, NULL);
-  GstHarness *dec = new_dec (FALSE);
+  GstHarness *h = pgsm_test_srtp_enc_harness (FALSE, "crypto", crypto, NULL);
+  GstHarness *dec = pgsm_test_srtp_dec_harness (FALSE);
   GstBuffer *in[5], *orig[5], *out;
   GstBufferList *list;
   GstMapInfo map;
@@ -615,20 +520,20 @@ GST_START_TEST (test_input_shapes)
   guint i, round;
 
   g_object_set (dec->element, "crypto", crypto, NULL);
-  start (h, FALSE, 7);
-  start_dec (dec, FALSE);
+  pgsm_test_srtp_enc_harness_start (h, FALSE, 7);
+  pgsm_test_srtp_dec_harness_start (dec, FALSE);
 
   for (round = 0; round < 2; round++) {
     guint16 seq = 10 + round * 10;
 
-    in[0] = make_rtp (7, seq, 160, 1);  /* no room */
+    in[0] = pgsm_test_rtp_new (7, seq, 160, 1); /* no room */
     in[1] = make_rtp_two_memories (7, seq + 1, 160, 2);
-    in[2] = make_rtp (7, seq + 2, 160, 3);      /* shared below */
+    in[2] = pgsm_test_rtp_new (7, seq + 2, 160, 3);     /* shared below */
     in[3] = make_rtp_two_memories (7, seq + 3, 160, 4); /* shared below */
     /* room for the tag: protected in place */
     in[4] = gst_buffer_new_allocate (NULL, 172 + 16, NULL);
     gst_buffer_set_size (in[4], 172);
-    out = make_rtp (7, seq + 4, 160, 5);
+    out = pgsm_test_rtp_new (7, seq + 4, 160, 5);
     gst_buffer_map (out, &map, GST_MAP_READ);
     gst_buffer_fill (in[4], 0, map.data, 172);
     gst_buffer_unmap (out, &map);
@@ -673,8 +578,8 @@ GST_START_TEST (test_input_shapes)
       }
     }
     /* the shared inputs are as they came */
-    fail_unless (buffer_equals (in[2], orig[2]));
-    fail_unless (buffer_equals (in[3], orig[3]));
+    fail_unless (pgsm_test_buffer_equals (in[2], orig[2]));
+    fail_unless (pgsm_test_buffer_equals (in[3], orig[3]));
     gst_buffer_unref (in[2]);
     gst_buffer_unref (in[3]);
     for (i = 0; i < 5; i++)
@@ -694,22 +599,23 @@ GST_END_TEST;
 GST_START_TEST (test_copies_outlive_element)
 {
   gchar *crypto = crypto_for ("AES_CM_128_HMAC_SHA1_80", 30, 1, NULL);
-  GstHarness *h = new_enc (FALSE, "crypto", crypto, NULL);
+  GstHarness *h = pgsm_test_srtp_enc_harness (FALSE, "crypto", crypto, NULL);
   GstBuffer *out[4];
   GstBufferList *list;
   guint i;
 
-  start (h, FALSE, 3);
+  pgsm_test_srtp_enc_harness_start (h, FALSE, 3);
   for (i = 0; i < 2; i++)
-    out[i] = gst_harness_push_and_pull (h, make_rtp (3, i, 160, i));
+    out[i] = gst_harness_push_and_pull (h, pgsm_test_rtp_new (3, i, 160, i));
   /* one recycled copy, one released: the free list is not empty */
   gst_buffer_unref (out[1]);
-  out[1] = gst_harness_push_and_pull (h, make_rtp (3, 2, 160, 2));
-  gst_buffer_unref (gst_harness_push_and_pull (h, make_rtp (3, 3, 160, 3)));
+  out[1] = gst_harness_push_and_pull (h, pgsm_test_rtp_new (3, 2, 160, 2));
+  gst_buffer_unref (gst_harness_push_and_pull (h, pgsm_test_rtp_new (3, 3, 160,
+              3)));
   /* a memory swapped into a buffer of a list */
   list = gst_buffer_list_new ();
-  gst_buffer_list_add (list, make_rtp (3, 4, 160, 4));
-  gst_buffer_list_add (list, make_rtp (3, 5, 160, 5));
+  gst_buffer_list_add (list, pgsm_test_rtp_new (3, 4, 160, 4));
+  gst_buffer_list_add (list, pgsm_test_rtp_new (3, 5, 160, 5));
   fail_unless_equals_int (gst_pad_push_list (h->srcpad, list), GST_FLOW_OK);
   out[2] = gst_harness_pull (h);
   out[3] = gst_harness_pull (h);
@@ -753,20 +659,23 @@ stream_roc (GstElement * e, guint32 ssrc, guint64 * packets)
  * PLAYING: every packet decodes, so each side kept its ROC */
 GST_START_TEST (test_key_change_keeps_roc)
 {
-  GstBuffer *k1 = gst_buffer_new_memdup (b3_master, 30);
-  GstHarness *enc = new_enc (FALSE, "key", k1, NULL), *dec = new_dec (FALSE);
-  GstBuffer *k2 = buffer_from_hex ("00112233445566778899aabbccddeeff"
+  GstBuffer *k1 = gst_buffer_new_memdup (pgsm_test_rfc3711_master, 30);
+  GstHarness *enc = pgsm_test_srtp_enc_harness (FALSE, "key", k1, NULL), *dec =
+      pgsm_test_srtp_dec_harness (FALSE);
+  GstBuffer *k2 =
+      pgsm_test_buffer_from_hex ("00112233445566778899aabbccddeeff"
       "0123456789abcdef0123456789ab");
   guint16 seq = 65530;
   guint i;
   guint64 packets = 0;
 
   g_object_set (dec->element, "key", k1, NULL);
-  start (enc, FALSE, 7);
-  start_dec (dec, FALSE);
+  pgsm_test_srtp_enc_harness_start (enc, FALSE, 7);
+  pgsm_test_srtp_dec_harness_start (dec, FALSE);
 
   for (i = 0; i < 20; i++, seq++) {
-    GstBuffer *b = make_rtp (7, seq, 40, i), *orig = gst_buffer_copy (b);
+    GstBuffer *b = pgsm_test_rtp_new (7, seq, 40, i), *orig =
+        gst_buffer_copy (b);
     GstBuffer *c;
 
     if (i == 12) {
@@ -774,7 +683,7 @@ GST_START_TEST (test_key_change_keeps_roc)
       g_object_set (dec->element, "key", k2, NULL);
     }
     c = gst_harness_push_and_pull (dec, gst_harness_push_and_pull (enc, b));
-    fail_unless (c && buffer_equals (c, orig), "packet %u lost", i);
+    fail_unless (c && pgsm_test_buffer_equals (c, orig), "packet %u lost", i);
     gst_buffer_unref (c);
     gst_buffer_unref (orig);
   }
@@ -792,21 +701,22 @@ GST_END_TEST;
 
 GST_START_TEST (test_multiple_ssrc)
 {
-  GstBuffer *k = gst_buffer_new_memdup (b3_master, 30);
-  GstHarness *enc = new_enc (FALSE, "key", k, NULL), *dec = new_dec (FALSE);
+  GstBuffer *k = gst_buffer_new_memdup (pgsm_test_rfc3711_master, 30);
+  GstHarness *enc = pgsm_test_srtp_enc_harness (FALSE, "key", k, NULL), *dec =
+      pgsm_test_srtp_dec_harness (FALSE);
   guint i;
   guint64 p1 = 0, p2 = 0;
 
   g_object_set (dec->element, "key", k, NULL);
-  start (enc, FALSE, 1);
-  start_dec (dec, FALSE);
+  pgsm_test_srtp_enc_harness_start (enc, FALSE, 1);
+  pgsm_test_srtp_dec_harness_start (dec, FALSE);
   for (i = 0; i < 10; i++) {
     guint32 ssrc = (i % 2) ? 0x1000 : 0x2000;
-    GstBuffer *b = make_rtp (ssrc, 500 + i / 2, 40, i);
+    GstBuffer *b = pgsm_test_rtp_new (ssrc, 500 + i / 2, 40, i);
     GstBuffer *orig = gst_buffer_copy (b), *c;
 
     c = gst_harness_push_and_pull (dec, gst_harness_push_and_pull (enc, b));
-    fail_unless (buffer_equals (c, orig));
+    fail_unless (pgsm_test_buffer_equals (c, orig));
     gst_buffer_unref (c);
     gst_buffer_unref (orig);
   }
@@ -835,7 +745,7 @@ soft_limit_cb (GstElement * e, gint * count)
 GST_START_TEST (test_lifetime_soft_then_hard)
 {
   gchar *crypto = crypto_for ("AES_CM_128_HMAC_SHA1_80", 30, 3, "|2^4");
-  GstHarness *h = new_enc (FALSE, "crypto", crypto, NULL);
+  GstHarness *h = pgsm_test_srtp_enc_harness (FALSE, "crypto", crypto, NULL);
   GstBus *bus = gst_bus_new ();
   GstMessage *msg;
   gint soft = 0;
@@ -844,14 +754,14 @@ GST_START_TEST (test_lifetime_soft_then_hard)
   gst_element_set_bus (h->element, bus);
   g_signal_connect (h->element, "soft-limit", G_CALLBACK (soft_limit_cb),
       &soft);
-  start (h, FALSE, 9);
+  pgsm_test_srtp_enc_harness_start (h, FALSE, 9);
   for (i = 0; i < 16; i++) {
-    fail_unless_equals_int (gst_harness_push (h, make_rtp (9, i, 10, 0)),
-        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (h, pgsm_test_rtp_new (9, i, 10,
+                0)), GST_FLOW_OK);
     fail_unless_equals_int (soft, i >= 14 ? 1 : 0);
   }
-  fail_unless_equals_int (gst_harness_push (h, make_rtp (9, 16, 10, 0)),
-      GST_FLOW_ERROR);
+  fail_unless_equals_int (gst_harness_push (h, pgsm_test_rtp_new (9, 16, 10,
+              0)), GST_FLOW_ERROR);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL);
   gst_message_unref (msg);
@@ -918,7 +828,7 @@ GST_START_TEST (test_refuses_paused_without_key)
 
   /* null SRTCP auth with an encrypting cipher is refused */
   {
-    GstBuffer *k = gst_buffer_new_memdup (b3_master, 30);
+    GstBuffer *k = gst_buffer_new_memdup (pgsm_test_rfc3711_master, 30);
 
     g_object_set (e, "key", k, "rtcp-auth", 0, NULL);
     gst_buffer_unref (k);

@@ -20,96 +20,7 @@
 #include <string.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
-
-static const guint8 master[30] = {
-  0xE1, 0xF9, 0x7A, 0x0D, 0x3E, 0x01, 0x8B, 0xE0, 0xD6, 0x4F, 0xA3, 0x2C,
-  0x06, 0xDE, 0x41, 0x39,
-  0x0E, 0xC6, 0x75, 0xAD, 0x49, 0x8A, 0xFE, 0xEB, 0xB6, 0x96, 0x0B, 0x3A,
-  0xAB, 0xE6
-};
-
-G_GNUC_UNUSED static GstBuffer *
-buffer_from_hex (const gchar * hex)
-{
-  gsize len = strlen (hex) / 2, i;
-  guint8 *data = g_malloc (len);
-
-  for (i = 0; i < len; i++)
-    data[i] = (g_ascii_xdigit_value (hex[2 * i]) << 4) |
-        g_ascii_xdigit_value (hex[2 * i + 1]);
-  return gst_buffer_new_wrapped (data, len);
-}
-
-static GstBuffer *
-make_rtp (guint32 ssrc, guint16 seq, gsize payload_len, guint8 fill)
-{
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, 12 + payload_len, NULL);
-  GstMapInfo map;
-  gsize i;
-
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  map.data[0] = 0x80;
-  map.data[1] = 0x00;
-  GST_WRITE_UINT16_BE (map.data + 2, seq);
-  GST_WRITE_UINT32_BE (map.data + 4, seq * 160);
-  GST_WRITE_UINT32_BE (map.data + 8, ssrc);
-  for (i = 0; i < payload_len; i++)
-    map.data[12 + i] = fill + i;
-  gst_buffer_unmap (buf, &map);
-  return buf;
-}
-
-static GstBuffer *
-make_rtcp (guint32 ssrc)
-{
-  /* an RTCP receiver report with no blocks */
-  guint8 rr[8] = { 0x80, 201, 0x00, 0x01 };
-  GST_WRITE_UINT32_BE (rr + 4, ssrc);
-  return gst_buffer_new_memdup (rr, sizeof (rr));
-}
-
-static gboolean
-buffer_equals (GstBuffer * a, GstBuffer * b)
-{
-  GstMapInfo ma;
-  gboolean eq;
-
-  if (gst_buffer_get_size (a) != gst_buffer_get_size (b))
-    return FALSE;
-  gst_buffer_map (a, &ma, GST_MAP_READ);
-  eq = gst_buffer_memcmp (b, 0, ma.data, ma.size) == 0;
-  gst_buffer_unmap (a, &ma);
-  return eq;
-}
-
-static void
-start (GstHarness * h, gboolean rtcp, guint32 ssrc)
-{
-  gchar *caps = rtcp ? g_strdup ("application/x-rtcp") :
-      g_strdup_printf ("application/x-rtp,media=audio,clock-rate=8000,"
-      "encoding-name=PCMU,payload=0,ssrc=(uint)%u", ssrc);
-
-  gst_harness_play (h);
-  gst_harness_set_src_caps_str (h, caps);
-  g_free (caps);
-}
-
-G_GNUC_UNUSED static GstHarness *
-new_dec (gboolean rtcp)
-{
-  return rtcp ? gst_harness_new_with_padnames ("pgsmsrtpdec", "rtcp_sink",
-      "rtcp_src") : gst_harness_new_with_padnames ("pgsmsrtpdec", "rtp_sink",
-      "rtp_src");
-}
-
-G_GNUC_UNUSED static void
-start_dec (GstHarness * h, gboolean rtcp)
-{
-  gst_harness_play (h);
-  gst_harness_set_src_caps_str (h, rtcp ? "application/x-srtcp" :
-      "application/x-srtp,media=audio,clock-rate=8000,encoding-name=PCMU,"
-      "payload=0");
-}
+#include "srtptest.h"
 
 
 
@@ -159,7 +70,7 @@ make_enc (const gchar * factory, const Combo * c, GstBuffer * key,
   h = gst_harness_new_with_element (e, rtcp ? "rtcp_sink_0" : "rtp_sink_0",
       rtcp ? "rtcp_src_0" : "rtp_src_0");
   gst_object_unref (e);
-  start (h, rtcp, 4321);
+  pgsm_test_srtp_enc_harness_start (h, rtcp, 4321);
   return h;
 }
 
@@ -192,13 +103,16 @@ GST_START_TEST (test_identical_ciphertext)
       GstHarness *theirs = make_enc ("srtpenc", &combos[i], key, rtcp);
 
       for (j = 0; j < 5; j++) {
-        GstBuffer *in = rtcp ? make_rtcp (4321) : make_rtp (4321, 65534 + j,
+        GstBuffer *in =
+            rtcp ? pgsm_test_rtcp_rr_new (4321) : pgsm_test_rtp_new (4321,
+            65534 + j,
             160, j);
         GstBuffer *a = gst_harness_push_and_pull (ours, gst_buffer_copy (in));
         GstBuffer *b = gst_harness_push_and_pull (theirs, in);
 
-        fail_unless (buffer_equals (a, b), "%s/%s %s packet %u differs",
-            combos[i].cipher, combos[i].auth, rtcp ? "RTCP" : "RTP", j);
+        fail_unless (pgsm_test_buffer_equals (a, b),
+            "%s/%s %s packet %u differs", combos[i].cipher, combos[i].auth,
+            rtcp ? "RTCP" : "RTP", j);
         gst_buffer_unref (a);
         gst_buffer_unref (b);
       }
@@ -225,7 +139,8 @@ cross (const Combo * c, const gchar * enc_factory, const gchar * dec_factory)
   gst_harness_play (dec);
   /* prime the encoder's caps, then hand them to the decoder */
   {
-    GstBuffer *first = gst_harness_push_and_pull (enc, make_rtp (4321, 1, 80,
+    GstBuffer *first =
+        gst_harness_push_and_pull (enc, pgsm_test_rtp_new (4321, 1, 80,
             0));
 
     caps = gst_pad_get_current_caps (enc->sinkpad);
@@ -234,7 +149,7 @@ cross (const Combo * c, const gchar * enc_factory, const gchar * dec_factory)
     gst_buffer_unref (first);
   }
   for (j = 2; j < 12; j++) {
-    GstBuffer *in = make_rtp (4321, j, 160, j);
+    GstBuffer *in = pgsm_test_rtp_new (4321, j, 160, j);
     GstBuffer *orig = gst_buffer_copy_deep (in);
     GstBuffer *p = gst_harness_push_and_pull (enc, in), *out;
 
@@ -244,7 +159,7 @@ cross (const Combo * c, const gchar * enc_factory, const gchar * dec_factory)
     out = gst_harness_try_pull (dec);
     fail_unless (out != NULL, "%s -> %s (%s/%s): packet %u lost",
         enc_factory, dec_factory, c->cipher, c->auth, j);
-    fail_unless (buffer_equals (out, orig));
+    fail_unless (pgsm_test_buffer_equals (out, orig));
     gst_buffer_unref (out);
     gst_buffer_unref (orig);
   }
@@ -322,7 +237,7 @@ GST_START_TEST (test_rtpbin_request_encoder_decoder)
   GstElement *rb1 = gst_element_factory_make ("rtpbin", "rb1");
   GstElement *rb2 = gst_element_factory_make ("rtpbin", "rb2");
   GstElement *sink = gst_element_factory_make ("fakesink", NULL);
-  GstBuffer *key = gst_buffer_new_memdup (master, 30);
+  GstBuffer *key = gst_buffer_new_memdup (pgsm_test_rfc3711_master, 30);
   GstPad *p1, *p2, *sinkpad;
   GstMessage *msg;
   GstBus *bus;
