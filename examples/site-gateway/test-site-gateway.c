@@ -18,7 +18,6 @@
 #endif
 
 #include <gst/check/gstcheck.h>
-#include <gst/app/gstappsink.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -27,12 +26,10 @@
 #include <string.h>
 #include <signal.h>
 
-#include "pki.h"
+#include "sipphone.h"
 
-#define WAIT_S 20
-#define RATE 8000
+#define RATE PGSM_TEST_PHONE_RATE
 
-static PgsmTestPki *pki;
 static PgsmTestCert *site_cert;
 static PgsmTestCert *user_cert;
 
@@ -88,7 +85,8 @@ static guint
 gateway_wait_line (Gateway * gw, const gchar * needle, guint from,
     gchar ** copy)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  gint64 deadline =
+      g_get_monotonic_time () + PGSM_TEST_PHONE_WAIT_S * G_USEC_PER_SEC;
   guint i = from;
 
   while (g_get_monotonic_time () < deadline) {
@@ -155,7 +153,7 @@ gateway_start (const gchar * numbers)
       "inside-listen=sip:127.0.0.1:0\n"
       "cert-file=%s\nkey-file=%s\nca-file=%s\n"
       "max-calls=4\n\n%s", site_cert->chain_file, site_cert->key_file,
-      pki->root_ca_file, numbers);
+      pgsm_test_phone_pki->root_ca_file, numbers);
   gw->conf_path = g_build_filename (g_get_tmp_dir (), "pgsm-gw-XXXXXX.conf",
       NULL);
   {
@@ -227,247 +225,9 @@ gateway_stop (Gateway * gw)
 
 /* ---- phones: a pgsmsipbin with a tone in and an appsink out ------------ */
 
-typedef struct
-{
-  GstElement *pipeline;
-  GstElement *bin;
-  GstBus *bus;
-  GMutex lock;
-  GArray *samples;              /* gint16 heard */
-  GPtrArray *packets;           /* RTP packets received on the wire */
-  GPtrArray *sent;              /* RTP packets sent on the wire */
-  gchar *call_id;
-} Phone;
-
-static GstFlowReturn
-new_sample_cb (GstAppSink * sink, Phone * phone)
-{
-  GstSample *sample = gst_app_sink_pull_sample (sink);
-  GstBuffer *buf = gst_sample_get_buffer (sample);
-  GstMapInfo map;
-
-  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    g_mutex_lock (&phone->lock);
-    g_array_append_vals (phone->samples, map.data, map.size / 2);
-    g_mutex_unlock (&phone->lock);
-    gst_buffer_unmap (buf, &map);
-  }
-  gst_sample_unref (sample);
-  return GST_FLOW_OK;
-}
-
-/* @secure: a phone outside (SIP/TLS, SRTP); else a clear phone inside.
- * @listen: it answers calls (outside it then needs the user certificate) */
-static Phone *
-phone_new (gboolean secure, gboolean listen, gdouble freq)
-{
-  Phone *phone = g_new0 (Phone, 1);
-  GstElement *src, *sink;
-  GstCaps *caps;
-  GstAppSinkCallbacks cb = { NULL, NULL, (gpointer) new_sample_cb };
-
-  g_mutex_init (&phone->lock);
-  phone->samples = g_array_new (FALSE, FALSE, sizeof (gint16));
-  phone->packets = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      g_bytes_unref);
-  phone->sent = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      g_bytes_unref);
-  phone->pipeline = gst_pipeline_new (NULL);
-  src = gst_element_factory_make ("audiotestsrc", NULL);
-  /* four tones mixed stay far from clipping */
-  g_object_set (src, "is-live", TRUE, "freq", freq, "volume", 0.15,
-      "samplesperbuffer", 160, NULL);
-  phone->bin = gst_element_factory_make ("pgsmsipbin", NULL);
-  fail_unless (phone->bin != NULL);
-  sink = gst_element_factory_make ("appsink", NULL);
-  caps = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=8000,"
-      "channels=1");
-  g_object_set (sink, "caps", caps, "sync", FALSE, NULL);
-  gst_caps_unref (caps);
-  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, phone, NULL);
-  gst_bin_add_many (GST_BIN (phone->pipeline), src, phone->bin, sink, NULL);
-  fail_unless (gst_element_link_many (src, phone->bin, sink, NULL));
-  phone->bus = gst_element_get_bus (phone->pipeline);
-  if (secure) {
-    g_object_set (phone->bin, "listen-uri", "sips:127.0.0.1:0", "ca-file",
-        pki->root_ca_file, NULL);
-    if (listen)
-      g_object_set (phone->bin, "cert-file", user_cert->chain_file,
-          "key-file", user_cert->key_file, NULL);
-  } else {
-    g_object_set (phone->bin, "listen-uri", "sip:127.0.0.1:0",
-        "allow-insecure-signaling", TRUE, NULL);
-    gst_util_set_object_arg (G_OBJECT (phone->bin), "media-encryption", "none");
-  }
-  g_object_set (phone->bin, "auto-answer", listen, NULL);
-  fail_if (gst_element_set_state (phone->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-  return phone;
-}
-
-static guint
-phone_port (Phone * phone)
-{
-  guint port = 0;
-
-  g_object_get (phone->bin, "bound-port", &port, NULL);
-  fail_unless (port != 0);
-  return port;
-}
-
-static void
-phone_free (Phone * phone)
-{
-  fail_unless_equals_int (gst_element_set_state (phone->pipeline,
-          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (phone->bus);
-  gst_object_unref (phone->pipeline);
-  g_array_unref (phone->samples);
-  g_ptr_array_unref (phone->packets);
-  g_ptr_array_unref (phone->sent);
-  g_mutex_clear (&phone->lock);
-  g_free (phone->call_id);
-  g_free (phone);
-}
-
-/* Pops messages until a pgsm-call with @want (returned, to unref); an
- * ERROR fails the test */
-static GstMessage *
-phone_wait (Phone * phone, const gchar * want)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-
-  while (g_get_monotonic_time () < deadline) {
-    GstMessage *msg = gst_bus_timed_pop (phone->bus, 100 * GST_MSECOND);
-    const GstStructure *s;
-
-    if (msg == NULL)
-      continue;
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      GError *err = NULL;
-      gchar *dbg = NULL;
-
-      gst_message_parse_error (msg, &err, &dbg);
-      fail ("unexpected error waiting for '%s': %s (%s)", want, err->message,
-          dbg);
-    }
-    s = gst_message_get_structure (msg);
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
-        && gst_structure_has_name (s, "pgsm-call")
-        && g_strcmp0 (gst_structure_get_string (s, "state"), want) == 0) {
-      g_free (phone->call_id);
-      phone->call_id = g_strdup (gst_structure_get_string (s, "call-id"));
-      return msg;
-    }
-    gst_message_unref (msg);
-  }
-  fail ("no '%s' within %d s", want, WAIT_S);
-  return NULL;
-}
-
-static void
-phone_call (Phone * phone, const gchar * scheme, const gchar * number,
-    guint port)
-{
-  gchar *uri = g_strdup_printf ("%s:%s@127.0.0.1:%u", scheme, number, port);
-  gchar *id = NULL;
-
-  g_signal_emit_by_name (phone->bin, "call", uri, &id);
-  fail_unless (id != NULL, "could not call %s", uri);
-  g_free (id);
-  g_free (uri);
-}
-
-static void
-phone_hangup (Phone * phone)
-{
-  gboolean ok = FALSE;
-
-  g_signal_emit_by_name (phone->bin, "hangup", phone->call_id, &ok);
-  fail_unless (ok);
-}
-
-/* ---- the wire ---------------------------------------------------------- */
-
-static GstPadProbeReturn
-wire_probe_cb (GstPad * pad, GstPadProbeInfo * info, GPtrArray * into)
-{
-  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstElement *e = GST_ELEMENT (gst_pad_get_parent (pad));
-  Phone *phone = g_object_get_data (G_OBJECT (e), "pgsm-test-phone");
-  GstMapInfo map;
-
-  gst_object_unref (e);
-  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    /* RTP of PCMU (payload type 0, 20 ms): what audio travels in */
-    if (map.size >= 12 + 160 && (map.data[0] >> 6) == 2
-        && (map.data[1] & 0x7f) == 0) {
-      g_mutex_lock (&phone->lock);
-      g_ptr_array_add (into, g_bytes_new (map.data + 12, 160));
-      g_mutex_unlock (&phone->lock);
-    }
-    gst_buffer_unmap (buf, &map);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-/* Taps every udpsrc (what arrives) and udpsink (what leaves) of the call's
- * media, which exist once the call posted `secured`/`clear` */
-static void
-phone_tap_wire (Phone * phone)
-{
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (phone->bin));
-  GValue v = G_VALUE_INIT;
-
-  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-    GstElement *e = g_value_get_object (&v);
-    GstElementFactory *f = gst_element_get_factory (e);
-    const gchar *name = f ? GST_OBJECT_NAME (f) : "";
-    gboolean in = g_str_equal (name, "udpsrc");
-
-    if (in || g_str_equal (name, "udpsink")) {
-      GstPad *pad = gst_element_get_static_pad (e, in ? "src" : "sink");
-
-      g_object_set_data (G_OBJECT (e), "pgsm-test-phone", phone);
-      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
-          (GstPadProbeCallback) wire_probe_cb,
-          in ? phone->packets : phone->sent, NULL);
-      gst_object_unref (pad);
-    }
-    g_value_reset (&v);
-  }
-  g_value_unset (&v);
-  gst_iterator_free (it);
-}
-
-/* Shannon entropy of the bytes of @packets, bits per byte */
-static gdouble
-payload_entropy (Phone * phone, GPtrArray * packets, guint * n)
-{
-  guint counts[256] = { 0 }, total = 0, i, j;
-  gdouble h = 0;
-
-  g_mutex_lock (&phone->lock);
-  *n = packets->len;
-  for (i = 0; i < packets->len; i++) {
-    gsize size;
-    const guint8 *b = g_bytes_get_data (g_ptr_array_index (packets, i),
-        &size);
-
-    for (j = 0; j < size; j++)
-      counts[b[j]]++;
-    total += size;
-  }
-  g_mutex_unlock (&phone->lock);
-  for (i = 0; i < 256 && total > 0; i++)
-    if (counts[i] > 0)
-      h -= (gdouble) counts[i] / total * log2 ((gdouble) counts[i] / total);
-  return h;
-}
-
 /* On a failure: what the phone's bus and the gateway said */
 static void
-phone_dump_bus (Phone * phone)
+phone_dump_bus (PgsmTestPhone * phone)
 {
   GstMessage *msg;
 
@@ -482,53 +242,164 @@ phone_dump_bus (Phone * phone)
   }
 }
 
-/* ---- what a phone hears ------------------------------------------------ */
-
-/* Amplitude of @freq in the last second @phone heard (Goertzel) */
-static gdouble
-tone_level (Phone * phone, gdouble freq)
+static gchar *
+phone_failure_note (PgsmTestPhone * phone, gpointer data)
 {
-  const guint n = RATE;
-  gdouble coeff = 2 * cos (2 * G_PI * freq / RATE), s1 = 0, s2 = 0, power;
-  const gint16 *x;
-  guint i;
-
-  g_mutex_lock (&phone->lock);
-  fail_unless (phone->samples->len >= n);
-  x = &g_array_index (phone->samples, gint16, phone->samples->len - n);
-  for (i = 0; i < n; i++) {
-    gdouble s0 = x[i] + coeff * s1 - s2;
-
-    s2 = s1;
-    s1 = s0;
-  }
-  g_mutex_unlock (&phone->lock);
-  power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return 2 * sqrt (MAX (power, 0)) / n;
+  phone_dump_bus (phone);
+  gateway_dump (the_gateway);
+  return NULL;
 }
 
-/* Waits until @phone heard @n samples more than @start */
+/* @secure: a phone outside (SIP/TLS, SRTP); else a clear phone inside.
+ * @listen: it answers calls (outside it then needs the user certificate) */
+static PgsmTestPhone *
+phone_new (gboolean secure, gboolean listen, gdouble freq)
+{
+  /* four tones mixed stay far from clipping */
+  PgsmTestPhone *phone = pgsm_test_phone_new (NULL, freq, 0.15);
+
+  phone->failure_note = phone_failure_note;
+  if (secure) {
+    pgsm_test_phone_set_tls (phone, listen ? user_cert : NULL);
+  } else {
+    g_object_set (phone->bin, "listen-uri", "sip:127.0.0.1:0",
+        "allow-insecure-signaling", TRUE, NULL);
+    gst_util_set_object_arg (G_OBJECT (phone->bin), "media-encryption", "none");
+  }
+  g_object_set (phone->bin, "auto-answer", listen, NULL);
+  pgsm_test_phone_start (phone);
+  return phone;
+}
+
+static guint
+phone_port (PgsmTestPhone * phone)
+{
+  guint port = pgsm_test_phone_bound_port (phone);
+
+  fail_unless (port != 0);
+  return port;
+}
+
 static void
-wait_heard (Phone * phone, const gchar * who, guint start, guint n)
+phone_call (PgsmTestPhone * phone, const gchar * scheme,
+    const gchar * number, guint port)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  gchar *uri = g_strdup_printf ("%s:%s@127.0.0.1:%u", scheme, number, port);
 
-  for (;;) {
-    guint have;
-
-    g_mutex_lock (&phone->lock);
-    have = phone->samples->len;
-    g_mutex_unlock (&phone->lock);
-    if (have >= start + n)
-      return;
-    if (g_get_monotonic_time () >= deadline) {
-      phone_dump_bus (phone);
-      gateway_dump (the_gateway);
-      fail ("%s: only %u samples", who, have - start);
-    }
-    g_usleep (20 * 1000);
-  }
+  g_free (pgsm_test_phone_call (phone, uri));
+  g_free (uri);
 }
+
+static void
+phone_hangup (PgsmTestPhone * phone)
+{
+  pgsm_test_phone_action (phone, "hangup", phone->call_id);
+}
+
+/* ---- the wire ---------------------------------------------------------- */
+
+/* The PCMU payloads of a phone's call media, as they cross the wire */
+typedef struct
+{
+  GMutex lock;
+  GPtrArray *packets;           /* received */
+  GPtrArray *sent;              /* sent */
+} Wire;
+
+static GstPadProbeReturn
+wire_probe_cb (GstPad * pad, GstPadProbeInfo * info, GPtrArray * into)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstElement *e = GST_ELEMENT (gst_pad_get_parent (pad));
+  Wire *wire = g_object_get_data (G_OBJECT (e), "pgsm-test-wire");
+  GstMapInfo map;
+
+  gst_object_unref (e);
+  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    /* RTP of PCMU (payload type 0, 20 ms): what audio travels in */
+    if (map.size >= 12 + 160 && (map.data[0] >> 6) == 2
+        && (map.data[1] & 0x7f) == 0) {
+      g_mutex_lock (&wire->lock);
+      g_ptr_array_add (into, g_bytes_new (map.data + 12, 160));
+      g_mutex_unlock (&wire->lock);
+    }
+    gst_buffer_unmap (buf, &map);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* Taps every udpsrc (what arrives) and udpsink (what leaves) of the call's
+ * media, which exist once the call posted `secured`/`clear`; wire_free()
+ * once the phone is freed */
+static Wire *
+phone_tap_wire (PgsmTestPhone * phone)
+{
+  Wire *wire = g_new0 (Wire, 1);
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (phone->bin));
+  GValue v = G_VALUE_INIT;
+
+  g_mutex_init (&wire->lock);
+  wire->packets = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      g_bytes_unref);
+  wire->sent = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      g_bytes_unref);
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&v);
+    GstElementFactory *f = gst_element_get_factory (e);
+    const gchar *name = f ? GST_OBJECT_NAME (f) : "";
+    gboolean in = g_str_equal (name, "udpsrc");
+
+    if (in || g_str_equal (name, "udpsink")) {
+      GstPad *pad = gst_element_get_static_pad (e, in ? "src" : "sink");
+
+      g_object_set_data (G_OBJECT (e), "pgsm-test-wire", wire);
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+          (GstPadProbeCallback) wire_probe_cb,
+          in ? wire->packets : wire->sent, NULL);
+      gst_object_unref (pad);
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return wire;
+}
+
+static void
+wire_free (Wire * wire)
+{
+  g_ptr_array_unref (wire->packets);
+  g_ptr_array_unref (wire->sent);
+  g_mutex_clear (&wire->lock);
+  g_free (wire);
+}
+
+/* Shannon entropy of the bytes of @packets, bits per byte */
+static gdouble
+payload_entropy (Wire * wire, GPtrArray * packets, guint * n)
+{
+  guint counts[256] = { 0 }, total = 0, i, j;
+  gdouble h = 0;
+
+  g_mutex_lock (&wire->lock);
+  *n = packets->len;
+  for (i = 0; i < packets->len; i++) {
+    gsize size;
+    const guint8 *b = g_bytes_get_data (g_ptr_array_index (packets, i),
+        &size);
+
+    for (j = 0; j < size; j++)
+      counts[b[j]]++;
+    total += size;
+  }
+  g_mutex_unlock (&wire->lock);
+  for (i = 0; i < 256 && total > 0; i++)
+    if (counts[i] > 0)
+      h -= (gdouble) counts[i] / total * log2 ((gdouble) counts[i] / total);
+  return h;
+}
+
+/* ---- what a phone hears ------------------------------------------------ */
 
 /* From now: @phone hears each of @hear (a 0.15-volume tone has amplitude
  * ~4900) in one second of audio, and @not_hear in none. Measured over the
@@ -537,21 +408,20 @@ wait_heard (Phone * phone, const gchar * who, guint start, guint n)
  * measurement would take for a missing voice; hearing oneself is checked
  * in every window. */
 static void
-assert_hears (Phone * phone, const gchar * who, const gdouble * hear,
+assert_hears (PgsmTestPhone * phone, const gchar * who, const gdouble * hear,
     guint n_hear, gdouble not_hear)
 {
   guint start, i, step;
   gdouble level = 0, worst = 0;
   gboolean all = FALSE;
 
-  g_mutex_lock (&phone->lock);
-  start = phone->samples->len;
-  g_mutex_unlock (&phone->lock);
+  start = pgsm_test_phone_n_samples (phone);
   for (step = 0; step < 5 && !all; step++) {
-    wait_heard (phone, who, start, RATE * 3 / 2 + step * RATE / 2);
+    pgsm_test_phone_wait_samples (phone,
+        start + RATE * 3 / 2 + step * RATE / 2);
     all = TRUE;
     for (i = 0; i < n_hear; i++) {
-      level = tone_level (phone, hear[i]);
+      level = pgsm_test_phone_tone_level (phone, hear[i]);
       GST_INFO ("%s hears %.0f Hz at %.0f", who, hear[i], level);
       if (level <= 2500) {
         worst = level;
@@ -560,7 +430,7 @@ assert_hears (Phone * phone, const gchar * who, const gdouble * hear,
       }
     }
     if (not_hear > 0) {
-      gdouble own = tone_level (phone, not_hear);
+      gdouble own = pgsm_test_phone_tone_level (phone, not_hear);
 
       GST_INFO ("%s hears its own %.0f Hz at %.0f", who, not_hear, own);
       fail_unless (own < 250, "%s hears itself (%.0f Hz) at %.0f", who,
@@ -575,10 +445,11 @@ assert_hears (Phone * phone, const gchar * who, const gdouble * hear,
 static void
 pki_setup (void)
 {
-  pki = pgsm_test_pki_new_tmp ("pgsm-gw-pki");
-  fail_unless (pki != NULL);
-  site_cert = pgsm_test_pki_issue_server (pki, "site", "127.0.0.1");
-  user_cert = pgsm_test_pki_issue_server (pki, "alice", "127.0.0.1");
+  pgsm_test_phone_pki_setup ();
+  site_cert =
+      pgsm_test_pki_issue_server (pgsm_test_phone_pki, "site", "127.0.0.1");
+  user_cert =
+      pgsm_test_pki_issue_server (pgsm_test_phone_pki, "alice", "127.0.0.1");
 }
 
 static void
@@ -586,7 +457,7 @@ pki_teardown (void)
 {
   g_clear_pointer (&site_cert, pgsm_test_cert_free);
   g_clear_pointer (&user_cert, pgsm_test_cert_free);
-  g_clear_pointer (&pki, pgsm_test_pki_free);
+  pgsm_test_phone_pki_teardown ();
 }
 
 /* ---- tests ------------------------------------------------------------- */
@@ -597,15 +468,16 @@ pki_teardown (void)
  * clear audio. */
 GST_START_TEST (test_crypto_to_clear_and_back)
 {
-  Phone *phone100 = phone_new (FALSE, TRUE, 1000);
-  Phone *alice = phone_new (TRUE, TRUE, 600);
-  Phone *bob, *phone101;
+  PgsmTestPhone *phone100 = phone_new (FALSE, TRUE, 1000);
+  PgsmTestPhone *alice = phone_new (TRUE, TRUE, 600);
+  PgsmTestPhone *bob, *phone101;
   Gateway *gw;
   gchar *numbers;
   const gdouble hear1000[] = { 1000 }, hear440[] = { 440 };
   const gdouble hear800[] = { 800 }, hear600[] = { 600 };
   guint i, j, n_out, n_in;
   gdouble h_out, h_in;
+  Wire *wire100, *wire_bob;
 
   numbers = g_strdup_printf ("[phone 100]\nuri=sip:100@127.0.0.1:%u\n\n"
       "[user alice]\nuri=sips:alice@127.0.0.1:%u\n", phone_port (phone100),
@@ -616,61 +488,65 @@ GST_START_TEST (test_crypto_to_clear_and_back)
   /* crypto-to-clear */
   bob = phone_new (TRUE, FALSE, 440);
   phone_call (bob, "sips", "100", gw->outside_port);
-  gst_message_unref (phone_wait (phone100, "clear"));
-  phone_tap_wire (phone100);
-  gst_message_unref (phone_wait (bob, "secured"));
-  phone_tap_wire (bob);
+  gst_message_unref (pgsm_test_phone_wait (phone100, "clear"));
+  wire100 = phone_tap_wire (phone100);
+  gst_message_unref (pgsm_test_phone_wait (bob, "secured"));
+  wire_bob = phone_tap_wire (bob);
   gateway_wait_line (gw, "bridged", 0, NULL);
   assert_hears (bob, "bob (outside)", hear1000, 1, 440);
   assert_hears (phone100, "phone 100 (inside)", hear440, 1, 1000);
 
   /* the outside leg: ciphertext only, and none of the clear payloads of
    * the inside leg appears in it */
-  h_out = payload_entropy (bob, bob->packets, &n_out);
-  h_in = payload_entropy (phone100, phone100->packets, &n_in);
+  h_out = payload_entropy (wire_bob, wire_bob->packets, &n_out);
+  h_in = payload_entropy (wire100, wire100->packets, &n_in);
   GST_INFO ("outside leg: %u packets, %.2f bits/byte; inside: %u, %.2f",
       n_out, h_out, n_in, h_in);
   fail_unless (n_out > 50 && n_in > 50, "%u %u", n_out, n_in);
   fail_unless (h_out > 7.5, "outside payload entropy %.2f", h_out);
   fail_unless (h_in < 7.0, "inside payload entropy %.2f", h_in);
-  for (i = 0; i < phone100->sent->len; i++)
-    for (j = 0; j < bob->packets->len; j++)
-      fail_if (g_bytes_equal (g_ptr_array_index (phone100->sent, i),
-              g_ptr_array_index (bob->packets, j)),
+  g_mutex_lock (&wire100->lock);
+  g_mutex_lock (&wire_bob->lock);
+  for (i = 0; i < wire100->sent->len; i++)
+    for (j = 0; j < wire_bob->packets->len; j++)
+      fail_if (g_bytes_equal (g_ptr_array_index (wire100->sent, i),
+              g_ptr_array_index (wire_bob->packets, j)),
           "a clear inside payload went out");
+  g_mutex_unlock (&wire_bob->lock);
+  g_mutex_unlock (&wire100->lock);
 
   phone_hangup (bob);
-  gst_message_unref (phone_wait (phone100, "ended"));
+  gst_message_unref (pgsm_test_phone_wait (phone100, "ended"));
   gateway_wait_line (gw, "ended", 0, NULL);
-  phone_free (bob);
+  pgsm_test_phone_free (bob);
+  wire_free (wire_bob);
 
   /* clear-to-crypto */
   phone101 = phone_new (FALSE, FALSE, 800);
   phone_call (phone101, "sip", "alice", gw->inside_port);
-  gst_message_unref (phone_wait (alice, "secured"));
-  gst_message_unref (phone_wait (phone101, "clear"));
+  gst_message_unref (pgsm_test_phone_wait (alice, "secured"));
+  gst_message_unref (pgsm_test_phone_wait (phone101, "clear"));
   assert_hears (alice, "alice (outside)", hear800, 1, 600);
   assert_hears (phone101, "phone 101 (inside)", hear600, 1, 800);
   phone_hangup (phone101);
-  gst_message_unref (phone_wait (alice, "ended"));
-  phone_free (phone101);
+  gst_message_unref (pgsm_test_phone_wait (alice, "ended"));
+  pgsm_test_phone_free (phone101);
 
   /* a number nobody has: 404 */
   bob = phone_new (TRUE, FALSE, 440);
   phone_call (bob, "sips", "999", gw->outside_port);
   {
-    GstMessage *msg = phone_wait (bob, "failed");
-    guint status = 0;
+    GstMessage *msg = pgsm_test_phone_wait (bob, "failed");
 
-    gst_structure_get_uint (gst_message_get_structure (msg), "status", &status);
-    fail_unless_equals_int (status, 404);
+    fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "status"), 404);
     gst_message_unref (msg);
   }
-  phone_free (bob);
+  pgsm_test_phone_free (bob);
 
   gateway_stop (gw);
-  phone_free (alice);
-  phone_free (phone100);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (phone100);
+  wire_free (wire100);
 }
 
 GST_END_TEST;
@@ -681,7 +557,7 @@ GST_START_TEST (test_conference_room)
 {
   const gdouble freqs[4] = { 400, 700, 1100, 1700 };
   const gchar *names[4] = { "caller 1", "caller 2", "caller 3", "phone" };
-  Phone *p[4];
+  PgsmTestPhone *p[4];
   Gateway *gw = gateway_start ("[room 300]\n");
   guint i, j, line = 0;
 
@@ -693,7 +569,8 @@ GST_START_TEST (test_conference_room)
       phone_call (p[i], "sips", "300", gw->outside_port);
     else
       phone_call (p[i], "sip", "300", gw->inside_port);
-    gst_message_unref (phone_wait (p[i], i < 3 ? "secured" : "clear"));
+    gst_message_unref (pgsm_test_phone_wait (p[i],
+            i < 3 ? "secured" : "clear"));
     line = gateway_wait_line (gw, joined, line, NULL);
     g_free (joined);
   }
@@ -716,7 +593,7 @@ GST_START_TEST (test_conference_room)
     assert_hears (p[0], names[0], hear, 2, 400);
   }
   for (i = 0; i < 4; i++)
-    phone_free (p[i]);
+    pgsm_test_phone_free (p[i]);
   gateway_stop (gw);
 }
 
@@ -727,8 +604,8 @@ GST_END_TEST;
  * one admits, then the caller and phone 100 hear each other */
 GST_START_TEST (test_room_pin_and_dial_out)
 {
-  Phone *phone100 = phone_new (FALSE, TRUE, 1000);
-  Phone *bob;
+  PgsmTestPhone *phone100 = phone_new (FALSE, TRUE, 1000);
+  PgsmTestPhone *bob;
   Gateway *gw;
   gchar *numbers;
   gboolean ok = FALSE;
@@ -742,7 +619,7 @@ GST_START_TEST (test_room_pin_and_dial_out)
 
   bob = phone_new (TRUE, FALSE, 440);
   phone_call (bob, "sips", "301", gw->outside_port);
-  gst_message_unref (phone_wait (bob, "secured"));
+  gst_message_unref (pgsm_test_phone_wait (bob, "secured"));
   gateway_wait_line (gw, "waits for the PIN", 0, NULL);
   g_signal_emit_by_name (bob->bin, "send-dtmf", bob->call_id, "1111#", &ok);
   fail_unless (ok);
@@ -752,16 +629,16 @@ GST_START_TEST (test_room_pin_and_dial_out)
   gateway_wait_line (gw, "(1 in the room)", 0, NULL);
   /* "1111#" was one refusal: the '#' after it is not another */
   fail_unless_equals_int (gateway_count_lines (gw, "wrong PIN"), 1);
-  gst_message_unref (phone_wait (phone100, "clear"));
+  gst_message_unref (pgsm_test_phone_wait (phone100, "clear"));
   line = gateway_wait_line (gw, "(2 in the room)", 0, NULL);
   assert_hears (bob, "bob", hear1000, 1, 440);
   assert_hears (phone100, "phone 100", hear440, 1, 1000);
 
   phone_hangup (bob);
   gateway_wait_line (gw, "(1 in the room)", line, NULL);
-  phone_free (bob);
+  pgsm_test_phone_free (bob);
   gateway_stop (gw);
-  phone_free (phone100);
+  pgsm_test_phone_free (phone100);
 }
 
 GST_END_TEST;

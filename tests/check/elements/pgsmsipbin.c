@@ -19,248 +19,61 @@
 #include <math.h>
 #include <stdio.h>
 #include <gst/check/gstcheck.h>
-#include <gst/app/gstappsink.h>
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/pgsm/pgsm.h>
-#include "pki.h"
+#include "sipphone.h"
 
 #define ALICE_FREQ 440.0
 #define BOB_FREQ 1000.0
-/* bound of every wait for a message */
-#define WAIT_S 20
 
-static PgsmTestPki *pki;
-
-typedef struct
-{
-  GstElement *pipeline;
-  GstElement *bin;
-  GstElement *sink;
-  GstBus *bus;
-  GMutex lock;
-  GArray *samples;              /* gint16 received */
-} Side;
-
-static void
-pki_setup (void)
-{
-  pki = pgsm_test_pki_new_tmp ("pgsm-sip-pki");
-  fail_unless (pki != NULL);
-}
-
-static void
-pki_teardown (void)
-{
-  g_clear_pointer (&pki, pgsm_test_pki_free);
-}
-
-static GstFlowReturn
-new_sample_cb (GstAppSink * sink, Side * side)
-{
-  GstSample *sample = gst_app_sink_pull_sample (sink);
-  GstBuffer *buf = gst_sample_get_buffer (sample);
-  GstMapInfo map;
-
-  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    g_mutex_lock (&side->lock);
-    g_array_append_vals (side->samples, map.data, map.size / 2);
-    g_mutex_unlock (&side->lock);
-    gst_buffer_unmap (buf, &map);
-  }
-  gst_sample_unref (sample);
-  return GST_FLOW_OK;
-}
-
-static Side *
+/* A side of a call: a tone of @freq at volume 0.5 */
+static PgsmTestPhone *
 side_new (gdouble freq)
 {
-  Side *side = g_new0 (Side, 1);
-  GstElement *src;
-  GstCaps *caps;
-  GstAppSinkCallbacks cb = { NULL, NULL, (gpointer) new_sample_cb };
-
-  g_mutex_init (&side->lock);
-  side->samples = g_array_new (FALSE, FALSE, sizeof (gint16));
-  side->pipeline = gst_pipeline_new (NULL);
-  src = gst_element_factory_make ("audiotestsrc", NULL);
-  g_object_set (src, "is-live", TRUE, "freq", freq, "volume", 0.5,
-      "samplesperbuffer", 160, NULL);
-  side->bin = gst_element_factory_make ("pgsmsipbin", NULL);
-  fail_unless (side->bin != NULL);
-  side->sink = gst_element_factory_make ("appsink", NULL);
-  caps = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=8000,"
-      "channels=1");
-  g_object_set (side->sink, "caps", caps, "sync", FALSE, "emit-signals",
-      FALSE, NULL);
-  gst_caps_unref (caps);
-  gst_app_sink_set_callbacks (GST_APP_SINK (side->sink), &cb, side, NULL);
-  gst_bin_add_many (GST_BIN (side->pipeline), src, side->bin, side->sink, NULL);
-  fail_unless (gst_element_link_many (src, side->bin, side->sink, NULL));
-  side->bus = gst_element_get_bus (side->pipeline);
-  return side;
+  return pgsm_test_phone_new (NULL, freq, 0.5);
 }
 
-static void
-side_free (Side * side)
-{
-  fail_unless_equals_int (gst_element_set_state (side->pipeline,
-          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (side->bus);
-  gst_object_unref (side->pipeline);
-  g_array_unref (side->samples);
-  g_mutex_clear (&side->lock);
-  g_free (side);
-}
-
-static Side *
+static PgsmTestPhone *
 bob_new (const PgsmTestCert * cert, gboolean auto_answer)
 {
-  Side *bob = side_new (BOB_FREQ);
+  PgsmTestPhone *bob = side_new (BOB_FREQ);
 
-  g_object_set (bob->bin, "listen-uri", "sips:127.0.0.1:0",
-      "local-uri", "sips:bob@127.0.0.1", "cert-file", cert->chain_file,
-      "key-file", cert->key_file, "ca-file", pki->root_ca_file,
-      "auto-answer", auto_answer, NULL);
-  fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  pgsm_test_phone_set_tls (bob, cert);
+  g_object_set (bob->bin, "local-uri", "sips:bob@127.0.0.1", "auto-answer",
+      auto_answer, NULL);
+  pgsm_test_phone_start (bob);
   return bob;
 }
 
-static Side *
+static PgsmTestPhone *
 alice_new (guint bob_port)
 {
-  Side *alice = side_new (ALICE_FREQ);
+  PgsmTestPhone *alice = side_new (ALICE_FREQ);
   gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", bob_port);
 
-  g_object_set (alice->bin, "listen-uri", "sips:127.0.0.1:0",
-      "local-uri", "sips:alice@127.0.0.1", "ca-file", pki->root_ca_file,
+  pgsm_test_phone_set_tls (alice, NULL);
+  g_object_set (alice->bin, "local-uri", "sips:alice@127.0.0.1",
       "remote-uri", uri, NULL);
   g_free (uri);
-  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  pgsm_test_phone_start (alice);
   return alice;
 }
 
-static guint
-bound_port (Side * side)
-{
-  guint port = 0;
-
-  g_object_get (side->bin, "bound-port", &port, NULL);
-  return port;
-}
-
-static const GstStructure *
-call_state (GstMessage * msg, const gchar ** state)
-{
-  const GstStructure *s;
-
-  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT)
-    return NULL;
-  s = gst_message_get_structure (msg);
-  if (!gst_structure_has_name (s, "pgsm-call"))
-    return NULL;
-  *state = gst_structure_get_string (s, "state");
-  return s;
-}
-
-/* The call-id of a `pgsm-call` message, which it unrefs */
-static gchar *
-take_call_id (GstMessage * msg)
-{
-  const gchar *state;
-  const GstStructure *s = call_state (msg, &state);
-  gchar *id;
-
-  fail_unless (s != NULL);
-  id = g_strdup (gst_structure_get_string (s, "call-id"));
-  gst_message_unref (msg);
-  return id;
-}
-
-/* Pops messages until a pgsm-call with @state (returned, to unref) or an
- * ERROR (returned when @error_ok, else the test fails) */
-static GstMessage *
-wait_for (Side * side, const gchar * want, gboolean error_ok)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-
-  while (g_get_monotonic_time () < deadline) {
-    GstMessage *msg = gst_bus_timed_pop (side->bus, 100 * GST_MSECOND);
-    const gchar *state = NULL;
-
-    if (msg == NULL)
-      continue;
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      GError *err = NULL;
-      gchar *dbg = NULL;
-
-      if (error_ok)
-        return msg;
-      gst_message_parse_error (msg, &err, &dbg);
-      fail ("unexpected error waiting for '%s': %s (%s)", want, err->message,
-          dbg);
-    }
-    if (call_state (msg, &state) && g_strcmp0 (state, want) == 0)
-      return msg;
-    gst_message_unref (msg);
-  }
-  fail ("no '%s' within %d s", want, WAIT_S);
-  return NULL;
-}
-
-/* Waits until @side received @n samples after the first @skip ones */
+/* @side hears @want since its start (0.5 s of warm-up, then 1 s to
+ * measure); a 0.5-volume sine has RMS ~ 11585, G.711 keeps it within a
+ * few % */
 static void
-wait_samples (Side * side, guint n)
+assert_tone (PgsmTestPhone * side, gdouble want)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-  guint have = 0;
-
-  while (g_get_monotonic_time () < deadline) {
-    g_mutex_lock (&side->lock);
-    have = side->samples->len;
-    g_mutex_unlock (&side->lock);
-    if (have >= n)
-      return;
-    g_usleep (20 * 1000);
-  }
-  fail ("only %u of %u samples received", have, n);
+  pgsm_test_phone_assert_tone (side, 0, want, 8000, 14000);
 }
 
-/* Frequency (from zero crossings) and RMS of the last @n samples */
+/* The tone @want is heard in the audio @side receives from now on */
 static void
-analyse (Side * side, guint n, gdouble * freq, gdouble * rms)
+assert_tone_from_now (PgsmTestPhone * side, gdouble want)
 {
-  const gint16 *s;
-  guint i, crossings = 0, start;
-  gdouble energy = 0;
-
-  g_mutex_lock (&side->lock);
-  start = side->samples->len - n;
-  s = &g_array_index (side->samples, gint16, start);
-  for (i = 0; i < n; i++) {
-    energy += (gdouble) s[i] * s[i];
-    if (i > 0 && ((s[i - 1] < 0) != (s[i] < 0)))
-      crossings++;
-  }
-  g_mutex_unlock (&side->lock);
-  *freq = crossings / 2.0 / (n / 8000.0);
-  *rms = sqrt (energy / n);
-}
-
-static void
-assert_tone (Side * side, gdouble want)
-{
-  gdouble freq, rms;
-
-  /* 0.5 s of warm-up (jitterbuffer, resampler), then 1 s to measure */
-  wait_samples (side, 12000);
-  analyse (side, 8000, &freq, &rms);
-  GST_INFO ("received %.1f Hz, RMS %.0f (want %.0f Hz)", freq, rms, want);
-  fail_unless (fabs (freq - want) < want * 0.05, "got %.1f Hz, want %.0f",
-      freq, want);
-  /* a 0.5-volume sine has RMS ~ 11585; G.711 keeps it within a few % */
-  fail_unless (rms > 8000 && rms < 14000, "RMS %.0f", rms);
+  pgsm_test_phone_assert_tone (side, pgsm_test_phone_n_samples (side), want,
+      8000, 14000);
 }
 
 static gboolean
@@ -292,18 +105,18 @@ count_threads (void)
 static void
 run_call (PgsmTestCert * cert)
 {
-  Side *bob, *alice;
+  PgsmTestPhone *bob, *alice;
   GstMessage *msg;
   const GstStructure *s;
   gchar *call_id;
   const gchar *state;
 
   bob = bob_new (cert, TRUE);
-  fail_unless (bound_port (bob) != 0);
-  alice = alice_new (bound_port (bob));
+  fail_unless (pgsm_test_phone_bound_port (bob) != 0);
+  alice = alice_new (pgsm_test_phone_bound_port (bob));
 
-  msg = wait_for (alice, "secured", FALSE);
-  s = call_state (msg, &state);
+  msg = pgsm_test_phone_wait (alice, "secured");
+  s = pgsm_test_phone_call_info (msg, &state);
   call_id = g_strdup (gst_structure_get_string (s, "call-id"));
   fail_unless_equals_string (gst_structure_get_string (s, "suite"),
       "AES_CM_128_HMAC_SHA1_80");
@@ -314,27 +127,22 @@ run_call (PgsmTestCert * cert)
           "TLS1.") != NULL);
   GST_INFO ("secured: %" GST_PTR_FORMAT, s);
   gst_message_unref (msg);
-  msg = wait_for (bob, "secured", FALSE);
-  s = call_state (msg, &state);
+  msg = pgsm_test_phone_wait (bob, "secured");
+  s = pgsm_test_phone_call_info (msg, &state);
   fail_unless_equals_string (gst_structure_get_string (s, "call-id"), call_id);
   gst_message_unref (msg);
-  gst_message_unref (wait_for (alice, "established", FALSE));
+  gst_message_unref (pgsm_test_phone_wait (alice, "established"));
 
   assert_tone (alice, BOB_FREQ);
   assert_tone (bob, ALICE_FREQ);
 
-  {
-    gboolean ok = FALSE;
-
-    g_signal_emit_by_name (alice->bin, "hangup", call_id, &ok);
-    fail_unless (ok);
-  }
-  gst_message_unref (wait_for (alice, "ended", FALSE));
-  gst_message_unref (wait_for (bob, "ended", FALSE));
+  pgsm_test_phone_action (alice, "hangup", call_id);
+  gst_message_unref (pgsm_test_phone_wait (alice, "ended"));
+  gst_message_unref (pgsm_test_phone_wait (bob, "ended"));
   g_free (call_id);
 
-  side_free (alice);
-  side_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
 }
 
 GST_START_TEST (test_call_tones_both_ways)
@@ -345,7 +153,7 @@ GST_START_TEST (test_call_tones_both_ways)
     GST_WARNING ("pgsmsrtpenc not available, skipping");
     return;
   }
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   run_call (cert);
   pgsm_test_cert_free (cert);
 }
@@ -355,71 +163,39 @@ GST_END_TEST;
 /* Bob listens and answers, alice calls him; returns the call-id once both
  * sides posted `secured` */
 static gchar *
-start_secured_call (const PgsmTestCert * cert, Side ** bob, Side ** alice)
+start_secured_call (const PgsmTestCert * cert, PgsmTestPhone ** bob,
+    PgsmTestPhone ** alice)
 {
   gchar *call_id;
 
   *bob = bob_new (cert, TRUE);
-  *alice = alice_new (bound_port (*bob));
-  call_id = take_call_id (wait_for (*alice, "secured", FALSE));
-  gst_message_unref (wait_for (*bob, "secured", FALSE));
+  *alice = alice_new (pgsm_test_phone_bound_port (*bob));
+  call_id =
+      pgsm_test_phone_take_call_id (pgsm_test_phone_wait (*alice, "secured"));
+  gst_message_unref (pgsm_test_phone_wait (*bob, "secured"));
   return call_id;
-}
-
-/* The tone @want is heard in the audio @side receives from now on */
-static void
-assert_tone_from_now (Side * side, gdouble want)
-{
-  guint have;
-
-  g_mutex_lock (&side->lock);
-  have = side->samples->len;
-  g_mutex_unlock (&side->lock);
-  /* 0.5 s to flush what was queued, then 1 s to measure */
-  wait_samples (side, have + 12000);
-  {
-    gdouble freq, rms;
-
-    analyse (side, 8000, &freq, &rms);
-    fail_unless (fabs (freq - want) < want * 0.05, "got %.1f Hz, want %.0f",
-        freq, want);
-    fail_unless (rms > 8000 && rms < 14000, "RMS %.0f", rms);
-  }
 }
 
 /* How many samples @side receives in @ms milliseconds, after a settling
  * time */
 static guint
-samples_during (Side * side, guint ms)
+samples_during (PgsmTestPhone * side, guint ms)
 {
   guint before, after;
 
   g_usleep (400 * 1000);
-  g_mutex_lock (&side->lock);
-  before = side->samples->len;
-  g_mutex_unlock (&side->lock);
+  before = pgsm_test_phone_n_samples (side);
   g_usleep (ms * 1000);
-  g_mutex_lock (&side->lock);
-  after = side->samples->len;
-  g_mutex_unlock (&side->lock);
+  after = pgsm_test_phone_n_samples (side);
   return after - before;
 }
 
 static void
-emit_action (Side * side, const gchar * action, const gchar * call_id)
-{
-  gboolean ok = FALSE;
-
-  g_signal_emit_by_name (side->bin, action, call_id, &ok);
-  fail_unless (ok, "%s refused", action);
-}
-
-static void
-expect_state (Side * side, const gchar * state, const gchar * field,
+expect_state (PgsmTestPhone * side, const gchar * state, const gchar * field,
     const gchar * value, gboolean rekeyed)
 {
-  GstMessage *msg = wait_for (side, state, FALSE);
-  const GstStructure *s = call_state (msg, &state);
+  GstMessage *msg = pgsm_test_phone_wait (side, state);
+  const GstStructure *s = pgsm_test_phone_call_info (msg, &state);
   gboolean got = FALSE;
 
   if (field != NULL)
@@ -429,13 +205,29 @@ expect_state (Side * side, const gchar * state, const gchar * field,
   gst_message_unref (msg);
 }
 
+/* @callee refused @caller's offer with 488, saying @why */
+static void
+expect_refused_488 (PgsmTestPhone * callee, PgsmTestPhone * caller,
+    const gchar * why)
+{
+  GstMessage *msg = pgsm_test_phone_wait (callee, "failed");
+  const gchar *reason = pgsm_test_phone_msg_string (msg, "reason");
+
+  fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "status"), 488);
+  fail_unless (reason != NULL && strstr (reason, why) != NULL, "%s", reason);
+  gst_message_unref (msg);
+  msg = pgsm_test_phone_wait (caller, "failed");
+  fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "status"), 488);
+  gst_message_unref (msg);
+}
+
 /* Hold, resume and rekey by re-INVITE (RFC 3264 8.4, RFC 4568 7.1.4): the
  * held side stops sending, audio comes back both ways after resume (no
  * one-way audio), and a new key from either side keeps the audio going */
 GST_START_TEST (test_hold_resume_rekey)
 {
   PgsmTestCert *cert;
-  Side *bob, *alice;
+  PgsmTestPhone *bob, *alice;
   gchar *call_id;
   guint n;
 
@@ -443,50 +235,50 @@ GST_START_TEST (test_hold_resume_rekey)
     GST_WARNING ("pgsmsrtpenc not available, skipping");
     return;
   }
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   call_id = start_secured_call (cert, &bob, &alice);
-  gst_message_unref (wait_for (alice, "established", FALSE));
+  gst_message_unref (pgsm_test_phone_wait (alice, "established"));
   assert_tone (alice, BOB_FREQ);
   assert_tone (bob, ALICE_FREQ);
 
   /* alice holds: bob is asked not to send, alice still sends */
-  emit_action (alice, "hold", call_id);
+  pgsm_test_phone_action (alice, "hold", call_id);
   expect_state (alice, "held", "held-by", "local", FALSE);
   expect_state (bob, "held", "held-by", "remote", FALSE);
   n = samples_during (alice, 1000);
   GST_INFO ("alice received %u samples in 1 s on hold", n);
   fail_unless (n < 800, "alice still receives audio on hold: %u samples", n);
   assert_tone_from_now (bob, ALICE_FREQ);
-  emit_action (alice, "resume", call_id);
+  pgsm_test_phone_action (alice, "resume", call_id);
   expect_state (alice, "secured", NULL, NULL, FALSE);
   expect_state (bob, "secured", NULL, NULL, FALSE);
   assert_tone_from_now (alice, BOB_FREQ);
   assert_tone_from_now (bob, ALICE_FREQ);
 
   /* bob (the callee) sends new keys: both sides see them in force */
-  emit_action (bob, "rekey", call_id);
+  pgsm_test_phone_action (bob, "rekey", call_id);
   expect_state (bob, "secured", NULL, NULL, TRUE);
   expect_state (alice, "secured", NULL, NULL, TRUE);
   assert_tone_from_now (alice, BOB_FREQ);
   assert_tone_from_now (bob, ALICE_FREQ);
 
   /* bob holds too, then resumes */
-  emit_action (bob, "hold", call_id);
+  pgsm_test_phone_action (bob, "hold", call_id);
   expect_state (bob, "held", "held-by", "local", FALSE);
   expect_state (alice, "held", "held-by", "remote", FALSE);
   n = samples_during (bob, 1000);
   fail_unless (n < 800, "bob still receives audio on hold: %u samples", n);
-  emit_action (bob, "resume", call_id);
+  pgsm_test_phone_action (bob, "resume", call_id);
   expect_state (bob, "secured", NULL, NULL, FALSE);
   assert_tone_from_now (alice, BOB_FREQ);
   assert_tone_from_now (bob, ALICE_FREQ);
 
-  emit_action (alice, "hangup", call_id);
-  gst_message_unref (wait_for (alice, "ended", FALSE));
-  gst_message_unref (wait_for (bob, "ended", FALSE));
+  pgsm_test_phone_action (alice, "hangup", call_id);
+  gst_message_unref (pgsm_test_phone_wait (alice, "ended"));
+  gst_message_unref (pgsm_test_phone_wait (bob, "ended"));
   g_free (call_id);
-  side_free (alice);
-  side_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   pgsm_test_cert_free (cert);
 }
 
@@ -495,7 +287,7 @@ GST_END_TEST;
 static gpointer
 set_null_thread (gpointer data)
 {
-  Side *side = data;
+  PgsmTestPhone *side = data;
 
   gst_element_set_state (side->pipeline, GST_STATE_NULL);
   return GINT_TO_POINTER (1);
@@ -508,7 +300,7 @@ set_null_thread (gpointer data)
 GST_START_TEST (test_stop_right_after_remote_hangup)
 {
   PgsmTestCert *cert;
-  Side *bob, *alice;
+  PgsmTestPhone *bob, *alice;
   gchar *call_id;
   guint round;
 
@@ -516,7 +308,7 @@ GST_START_TEST (test_stop_right_after_remote_hangup)
     GST_WARNING ("pgsmsrtpenc not available, skipping");
     return;
   }
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   for (round = 0; round < 3; round++) {
     GThread *thread;
     gint64 deadline;
@@ -527,15 +319,15 @@ GST_START_TEST (test_stop_right_after_remote_hangup)
     g_object_set (bob->bin, "listen-uri", "sips:127.0.0.1:0",
         "cert-file", cert->chain_file, "key-file", cert->key_file,
         "auto-answer", TRUE, NULL);
-    fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
-        GST_STATE_CHANGE_FAILURE);
-    alice = alice_new (bound_port (bob));
-    call_id = take_call_id (wait_for (alice, "secured", FALSE));
-    gst_message_unref (wait_for (bob, "secured", FALSE));
-    wait_samples (bob, 4000);
+    pgsm_test_phone_start (bob);
+    alice = alice_new (pgsm_test_phone_bound_port (bob));
+    call_id =
+        pgsm_test_phone_take_call_id (pgsm_test_phone_wait (alice, "secured"));
+    gst_message_unref (pgsm_test_phone_wait (bob, "secured"));
+    pgsm_test_phone_wait_samples (bob, 4000);
 
-    emit_action (alice, "hangup", call_id);
-    gst_message_unref (wait_for (bob, "ended", FALSE));
+    pgsm_test_phone_action (alice, "hangup", call_id);
+    gst_message_unref (pgsm_test_phone_wait (bob, "ended"));
     thread = g_thread_new ("set-null", set_null_thread, bob);
     deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
     while (!done && g_get_monotonic_time () < deadline) {
@@ -548,8 +340,8 @@ GST_START_TEST (test_stop_right_after_remote_hangup)
     }
     fail_unless (done, "round %u: stopping after `ended` hangs", round);
     fail_unless (g_thread_join (thread) != NULL);
-    side_free (bob);
-    side_free (alice);
+    pgsm_test_phone_free (bob);
+    pgsm_test_phone_free (alice);
     g_free (call_id);
   }
   pgsm_test_cert_free (cert);
@@ -558,11 +350,12 @@ GST_START_TEST (test_stop_right_after_remote_hangup)
 GST_END_TEST;
 
 /* Collects the digits of `pgsm-dtmf` messages on @side's bus until @n
- * arrived (or WAIT_S passed) */
+ * arrived (or PGSM_TEST_PHONE_WAIT_S passed) */
 static gchar *
-wait_digits (Side * side, guint n, const gchar * call_id)
+wait_digits (PgsmTestPhone * side, guint n, const gchar * call_id)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+  gint64 deadline =
+      g_get_monotonic_time () + PGSM_TEST_PHONE_WAIT_S * G_USEC_PER_SEC;
   GString *digits = g_string_new (NULL);
 
   while (digits->len < n && g_get_monotonic_time () < deadline) {
@@ -592,7 +385,7 @@ wait_digits (Side * side, guint n, const gchar * call_id)
 GST_START_TEST (test_send_dtmf)
 {
   PgsmTestCert *cert;
-  Side *bob, *alice;
+  PgsmTestPhone *bob, *alice;
   gchar *call_id, *got;
   gboolean ok = TRUE;
 
@@ -600,7 +393,7 @@ GST_START_TEST (test_send_dtmf)
     GST_WARNING ("pgsmsrtpenc not available, skipping");
     return;
   }
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   call_id = start_secured_call (cert, &bob, &alice);
   assert_tone (bob, ALICE_FREQ);
 
@@ -625,11 +418,11 @@ GST_START_TEST (test_send_dtmf)
 
   assert_tone_from_now (bob, ALICE_FREQ);
   assert_tone_from_now (alice, BOB_FREQ);
-  emit_action (alice, "hangup", call_id);
-  gst_message_unref (wait_for (bob, "ended", FALSE));
+  pgsm_test_phone_action (alice, "hangup", call_id);
+  gst_message_unref (pgsm_test_phone_wait (bob, "ended"));
   g_free (call_id);
-  side_free (alice);
-  side_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   pgsm_test_cert_free (cert);
 }
 
@@ -644,11 +437,11 @@ static const gdouble bob_slot_freqs[N_CALLS] = { 1000.0, 1500.0, 2000.0 };
 
 /* Bob, answering up to N_CALLS calls: slot n sends bob_slot_freqs[n]
  * (sink, sink_1, sink_2) and what it receives goes to rx[n] (src, src_1,
- * src_2) */
+ * src_2); slot 0 is the phone's own tone and appsink */
 typedef struct
 {
-  Side side;                    /* pipeline, bin, bus: for wait_for() */
-  Side *rx[N_CALLS];            /* only ->lock, ->samples and ->sink used */
+  PgsmTestPhone *side;
+  PgsmTestPhone *rx[N_CALLS];   /* rx[0] is side */
 } MultiBob;
 
 static void
@@ -664,58 +457,33 @@ multi_pad_added_cb (GstElement * bin, GstPad * pad, MultiBob * bob)
   gst_object_unref (sink);
 }
 
-static GstElement *
-tone_source (GstBin * bin, gdouble freq)
-{
-  GstElement *src = gst_element_factory_make ("audiotestsrc", NULL);
-
-  g_object_set (src, "is-live", TRUE, "freq", freq, "volume", 0.5,
-      "samplesperbuffer", 160, NULL);
-  gst_bin_add (bin, src);
-  return src;
-}
-
 static MultiBob *
 multi_bob_new (const PgsmTestCert * cert)
 {
   MultiBob *bob = g_new0 (MultiBob, 1);
-  GstCaps *caps = gst_caps_from_string ("audio/x-raw,format=S16LE,"
-      "rate=8000,channels=1");
-  GstAppSinkCallbacks cb = { NULL, NULL, (gpointer) new_sample_cb };
   guint n;
 
-  bob->side.pipeline = gst_pipeline_new (NULL);
-  bob->side.bin = gst_element_factory_make ("pgsmsipbin", NULL);
-  g_object_set (bob->side.bin, "listen-uri", "sips:127.0.0.1:0",
+  bob->side = side_new (bob_slot_freqs[0]);
+  bob->rx[0] = bob->side;
+  g_object_set (bob->side->bin, "listen-uri", "sips:127.0.0.1:0",
       "cert-file", cert->chain_file, "key-file", cert->key_file,
       "auto-answer", TRUE, "max-calls", N_CALLS, NULL);
-  gst_bin_add (GST_BIN (bob->side.pipeline), bob->side.bin);
-  for (n = 0; n < N_CALLS; n++) {
-    GstElement *src = tone_source (GST_BIN (bob->side.pipeline),
-        bob_slot_freqs[n]);
-    gchar *name = n == 0 ? g_strdup ("sink") : g_strdup_printf ("sink_%u",
-        n);
+  for (n = 1; n < N_CALLS; n++) {
+    GstElement *src = gst_element_factory_make ("audiotestsrc", NULL);
+    gchar *name = g_strdup_printf ("sink_%u", n);
 
-    fail_unless (gst_element_link_pads (src, "src", bob->side.bin, name), "%s",
-        name);
+    g_object_set (src, "is-live", TRUE, "freq", bob_slot_freqs[n], "volume",
+        0.5, "samplesperbuffer", 160, NULL);
+    gst_bin_add (GST_BIN (bob->side->pipeline), src);
+    fail_unless (gst_element_link_pads (src, "src", bob->side->bin, name),
+        "%s", name);
     g_free (name);
-    bob->rx[n] = g_new0 (Side, 1);
-    g_mutex_init (&bob->rx[n]->lock);
-    bob->rx[n]->samples = g_array_new (FALSE, FALSE, sizeof (gint16));
-    bob->rx[n]->sink = gst_element_factory_make ("appsink", NULL);
-    g_object_set (bob->rx[n]->sink, "caps", caps, "sync", FALSE, NULL);
-    gst_app_sink_set_callbacks (GST_APP_SINK (bob->rx[n]->sink), &cb,
-        bob->rx[n], NULL);
-    gst_bin_add (GST_BIN (bob->side.pipeline), bob->rx[n]->sink);
+    bob->rx[n] = pgsm_test_phone_new_rx ();
+    gst_bin_add (GST_BIN (bob->side->pipeline), bob->rx[n]->sink);
   }
-  gst_caps_unref (caps);
-  fail_unless (gst_element_link_pads (bob->side.bin, "src", bob->rx[0]->sink,
-          "sink"));
-  g_signal_connect (bob->side.bin, "pad-added", G_CALLBACK (multi_pad_added_cb),
-      bob);
-  bob->side.bus = gst_element_get_bus (bob->side.pipeline);
-  fail_if (gst_element_set_state (bob->side.pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  g_signal_connect (bob->side->bin, "pad-added",
+      G_CALLBACK (multi_pad_added_cb), bob);
+  pgsm_test_phone_start (bob->side);
   return bob;
 }
 
@@ -724,15 +492,9 @@ multi_bob_free (MultiBob * bob)
 {
   guint n;
 
-  fail_unless_equals_int (gst_element_set_state (bob->side.pipeline,
-          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  for (n = 0; n < N_CALLS; n++) {
-    g_array_unref (bob->rx[n]->samples);
-    g_mutex_clear (&bob->rx[n]->lock);
-    g_free (bob->rx[n]);
-  }
-  gst_object_unref (bob->side.bus);
-  gst_object_unref (bob->side.pipeline);
+  pgsm_test_phone_free (bob->side);
+  for (n = 1; n < N_CALLS; n++)
+    pgsm_test_phone_free (bob->rx[n]);
   g_free (bob);
 }
 
@@ -755,9 +517,9 @@ GST_START_TEST (test_three_concurrent_calls)
 {
   PgsmTestCert *cert;
   MultiBob *bob;
-  Side *alice[N_CALLS + 1];
+  PgsmTestPhone *alice[N_CALLS + 1];
   gchar *call_id[N_CALLS];
-  guint slot_of[N_CALLS], n, k, status = 0;
+  guint slot_of[N_CALLS], n, k;
   GstMessage *msg;
   const GstStructure *s;
   const gchar *state;
@@ -766,28 +528,29 @@ GST_START_TEST (test_three_concurrent_calls)
     GST_WARNING ("pgsmsrtpenc not available, skipping");
     return;
   }
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   bob = multi_bob_new (cert);
-  fail_unless_equals_int (count_src_pads (bob->side.bin), 1);
+  fail_unless_equals_int (count_src_pads (bob->side->bin), 1);
 
   for (k = 0; k < N_CALLS; k++) {
     gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u",
-        bound_port (&bob->side));
+        pgsm_test_phone_bound_port (bob->side));
 
     alice[k] = side_new (alice_freqs[k]);
-    g_object_set (alice[k]->bin, "ca-file", pki->root_ca_file, "remote-uri",
-        uri, NULL);
+    g_object_set (alice[k]->bin, "ca-file", pgsm_test_phone_pki->root_ca_file,
+        "remote-uri", uri, NULL);
     g_free (uri);
-    fail_if (gst_element_set_state (alice[k]->pipeline, GST_STATE_PLAYING)
-        == GST_STATE_CHANGE_FAILURE);
-    call_id[k] = take_call_id (wait_for (alice[k], "secured", FALSE));
+    pgsm_test_phone_start (alice[k]);
+    call_id[k] =
+        pgsm_test_phone_take_call_id (pgsm_test_phone_wait (alice[k],
+            "secured"));
   }
   /* bob's `secured` messages: which slot and pads each call got */
   for (n = 0; n < N_CALLS; n++) {
     guint slot = 99;
 
-    msg = wait_for (&bob->side, "secured", FALSE);
-    s = call_state (msg, &state);
+    msg = pgsm_test_phone_wait (bob->side, "secured");
+    s = pgsm_test_phone_call_info (msg, &state);
     fail_unless (gst_structure_get_uint (s, "slot", &slot));
     for (k = 0; k < N_CALLS; k++)
       if (g_str_equal (call_id[k], gst_structure_get_string (s, "call-id")))
@@ -811,7 +574,7 @@ GST_START_TEST (test_three_concurrent_calls)
     }
     gst_message_unref (msg);
   }
-  fail_unless_equals_int (count_src_pads (bob->side.bin), N_CALLS);
+  fail_unless_equals_int (count_src_pads (bob->side->bin), N_CALLS);
   fail_unless (slot_of[0] != slot_of[1] && slot_of[1] != slot_of[2]
       && slot_of[0] != slot_of[2]);
 
@@ -823,33 +586,30 @@ GST_START_TEST (test_three_concurrent_calls)
   /* a fourth caller: busy */
   {
     gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u",
-        bound_port (&bob->side));
+        pgsm_test_phone_bound_port (bob->side));
 
     alice[N_CALLS] = side_new (300.0);
-    g_object_set (alice[N_CALLS]->bin, "ca-file", pki->root_ca_file,
-        "remote-uri", uri, NULL);
+    g_object_set (alice[N_CALLS]->bin, "ca-file",
+        pgsm_test_phone_pki->root_ca_file, "remote-uri", uri, NULL);
     g_free (uri);
-    fail_if (gst_element_set_state (alice[N_CALLS]->pipeline,
-            GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
-    msg = wait_for (alice[N_CALLS], "failed", FALSE);
-    fail_unless (gst_structure_get_uint (call_state (msg, &state), "status",
-            &status));
-    fail_unless_equals_int (status, 486);
+    pgsm_test_phone_start (alice[N_CALLS]);
+    msg = pgsm_test_phone_wait (alice[N_CALLS], "failed");
+    fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "status"), 486);
     gst_message_unref (msg);
-    side_free (alice[N_CALLS]);
+    pgsm_test_phone_free (alice[N_CALLS]);
   }
 
   for (k = 0; k < N_CALLS; k++) {
-    emit_action (alice[k], "hangup", call_id[k]);
-    gst_message_unref (wait_for (alice[k], "ended", FALSE));
+    pgsm_test_phone_action (alice[k], "hangup", call_id[k]);
+    gst_message_unref (pgsm_test_phone_wait (alice[k], "ended"));
   }
   for (k = 0; k < N_CALLS; k++) {
-    gst_message_unref (wait_for (&bob->side, "ended", FALSE));
-    side_free (alice[k]);
+    gst_message_unref (pgsm_test_phone_wait (bob->side, "ended"));
+    pgsm_test_phone_free (alice[k]);
     g_free (call_id[k]);
   }
   /* src_1 and src_2 are gone with their calls */
-  fail_unless_equals_int (count_src_pads (bob->side.bin), 1);
+  fail_unless_equals_int (count_src_pads (bob->side->bin), 1);
   multi_bob_free (bob);
   pgsm_test_cert_free (cert);
 }
@@ -861,10 +621,8 @@ GST_END_TEST;
 GST_START_TEST (test_call_opus)
 {
   PgsmTestCert *cert;
-  Side *bob, *alice;
+  PgsmTestPhone *bob, *alice;
   GstMessage *msg;
-  const GstStructure *s;
-  const gchar *state;
   gchar *uri;
   GstElementFactory *f = gst_element_factory_find ("opusenc");
 
@@ -874,32 +632,30 @@ GST_START_TEST (test_call_opus)
     return;
   }
   gst_object_unref (f);
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   bob = side_new (BOB_FREQ);
   g_object_set (bob->bin, "listen-uri", "sips:127.0.0.1:0",
       "cert-file", cert->chain_file, "key-file", cert->key_file,
       "auto-answer", TRUE, "codecs", "opus,PCMU", NULL);
-  fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  pgsm_test_phone_start (bob);
   alice = side_new (ALICE_FREQ);
-  uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", bound_port (bob));
-  g_object_set (alice->bin, "ca-file", pki->root_ca_file, "remote-uri", uri,
-      "codecs", "opus,PCMA", NULL);
+  uri =
+      g_strdup_printf ("sips:bob@127.0.0.1:%u",
+      pgsm_test_phone_bound_port (bob));
+  g_object_set (alice->bin, "ca-file", pgsm_test_phone_pki->root_ca_file,
+      "remote-uri", uri, "codecs", "opus,PCMA", NULL);
   g_free (uri);
-  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-  msg = wait_for (alice, "secured", FALSE);
-  s = call_state (msg, &state);
-  fail_unless_equals_string (gst_structure_get_string (s, "codec"), "OPUS");
+  pgsm_test_phone_start (alice);
+  msg = pgsm_test_phone_wait (alice, "secured");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "codec"), "OPUS");
   gst_message_unref (msg);
-  msg = wait_for (bob, "secured", FALSE);
-  fail_unless_equals_string (gst_structure_get_string (call_state (msg,
-              &state), "codec"), "OPUS");
+  msg = pgsm_test_phone_wait (bob, "secured");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "codec"), "OPUS");
   gst_message_unref (msg);
   assert_tone (alice, BOB_FREQ);
   assert_tone (bob, ALICE_FREQ);
-  side_free (alice);
-  side_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   pgsm_test_cert_free (cert);
 }
 
@@ -914,7 +670,7 @@ GST_START_TEST (test_cycles_no_leaked_threads)
     GST_WARNING ("pgsmsrtpenc not available, skipping");
     return;
   }
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   for (i = 0; i < 3; i++) {
     run_call (cert);
     /* GStreamer's task pool keeps idle threads; a leak grows per cycle */
@@ -930,47 +686,45 @@ GST_END_TEST;
 
 GST_START_TEST (test_state_cycles_idle)
 {
-  Side *side = side_new (ALICE_FREQ);
+  PgsmTestPhone *side = side_new (ALICE_FREQ);
   guint i, before;
 
   g_object_set (side->bin, "listen-uri", "sips:127.0.0.1:0", NULL);
-  fail_if (gst_element_set_state (side->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  pgsm_test_phone_start (side);
   fail_unless_equals_int (gst_element_set_state (side->pipeline,
           GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
   before = count_threads ();
   for (i = 0; i < 5; i++) {
-    fail_if (gst_element_set_state (side->pipeline, GST_STATE_PLAYING) ==
-        GST_STATE_CHANGE_FAILURE);
-    fail_unless (bound_port (side) != 0);
+    pgsm_test_phone_start (side);
+    fail_unless (pgsm_test_phone_bound_port (side) != 0);
     fail_unless_equals_int (gst_element_set_state (side->pipeline,
             GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-    fail_unless_equals_int (bound_port (side), 0);
+    fail_unless_equals_int (pgsm_test_phone_bound_port (side), 0);
   }
   fail_unless (count_threads () <= before, "threads %u > %u",
       count_threads (), before);
-  side_free (side);
+  pgsm_test_phone_free (side);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_refuse_insecure_uri)
 {
-  Side *side = side_new (ALICE_FREQ);
+  PgsmTestPhone *side = side_new (ALICE_FREQ);
   GstMessage *msg;
   GError *err = NULL;
 
   g_object_set (side->bin, "listen-uri", "sips:127.0.0.1:0",
       "remote-uri", "sip:bob@127.0.0.1:5060", NULL);
   gst_element_set_state (side->pipeline, GST_STATE_PLAYING);
-  msg = wait_for (side, "never", TRUE);
+  msg = pgsm_test_phone_wait_error (side);
   fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
   gst_message_parse_error (msg, &err, NULL);
   fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_SETTINGS));
   g_error_free (err);
   gst_message_unref (msg);
-  side_free (side);
+  pgsm_test_phone_free (side);
 }
 
 GST_END_TEST;
@@ -980,16 +734,16 @@ GST_END_TEST;
 static void
 check_bad_certificate (const PgsmTestCertSpec * spec, guint want_flags)
 {
-  PgsmTestCert *cert = pgsm_test_pki_issue (pki, spec);
-  Side *bob = bob_new (cert, TRUE);
-  Side *alice = alice_new (bound_port (bob));
+  PgsmTestCert *cert = pgsm_test_pki_issue (pgsm_test_phone_pki, spec);
+  PgsmTestPhone *bob = bob_new (cert, TRUE);
+  PgsmTestPhone *alice = alice_new (pgsm_test_phone_bound_port (bob));
   GstMessage *msg;
   GError *err = NULL;
   gchar *dbg = NULL;
   const GstStructure *details = NULL;
   guint flags = 0;
 
-  msg = wait_for (alice, "never", TRUE);
+  msg = pgsm_test_phone_wait_error (alice);
   fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
   gst_message_parse_error (msg, &err, &dbg);
   fail_unless (g_error_matches (err, PGSM_TLS_ERROR,
@@ -1013,13 +767,13 @@ check_bad_certificate (const PgsmTestCertSpec * spec, guint want_flags)
   while ((msg = gst_bus_pop (bob->bus)) != NULL) {
     const gchar *state = NULL;
 
-    fail_if (call_state (msg, &state) != NULL, "%s: bob saw '%s'",
-        spec->name, state);
+    fail_if (pgsm_test_phone_call_info (msg, &state) != NULL,
+        "%s: bob saw '%s'", spec->name, state);
     fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
     gst_message_unref (msg);
   }
-  side_free (alice);
-  side_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   pgsm_test_cert_free (cert);
 }
 
@@ -1074,50 +828,31 @@ GST_END_TEST;
  * and no media on either side */
 GST_START_TEST (test_offer_refused_488)
 {
-  PgsmTestCert *cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
-  Side *bob, *alice;
-  GstMessage *msg;
-  const GstStructure *s;
-  const gchar *state;
-  guint status = 0;
+  PgsmTestCert *cert =
+      pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
+  PgsmTestPhone *bob, *alice;
 
   bob = side_new (BOB_FREQ);
   g_object_set (bob->bin, "listen-uri", "sips:127.0.0.1:0",
       "cert-file", cert->chain_file, "key-file", cert->key_file,
       "auto-answer", TRUE, "srtp-suites", "AES_CM_128_HMAC_SHA1_80", NULL);
-  fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  pgsm_test_phone_start (bob);
   alice = side_new (ALICE_FREQ);
   {
-    gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", bound_port (bob));
+    gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u",
+        pgsm_test_phone_bound_port (bob));
 
     g_object_set (alice->bin, "listen-uri", "sips:127.0.0.1:0",
-        "ca-file", pki->root_ca_file, "srtp-suites", "AEAD_AES_256_GCM",
-        "remote-uri", uri, NULL);
+        "ca-file", pgsm_test_phone_pki->root_ca_file, "srtp-suites",
+        "AEAD_AES_256_GCM", "remote-uri", uri, NULL);
     g_free (uri);
   }
-  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  pgsm_test_phone_start (alice);
+  expect_refused_488 (bob, alice, "suite not enabled");
 
-  msg = wait_for (bob, "failed", FALSE);
-  s = call_state (msg, &state);
-  fail_unless (gst_structure_get_uint (s, "status", &status));
-  fail_unless_equals_int (status, 488);
-  fail_unless (strstr (gst_structure_get_string (s, "reason"),
-          "suite not enabled") != NULL);
-  gst_message_unref (msg);
-
-  msg = wait_for (alice, "failed", FALSE);
-  s = call_state (msg, &state);
-  fail_unless (gst_structure_get_uint (s, "status", &status));
-  fail_unless_equals_int (status, 488);
-  gst_message_unref (msg);
-
-  g_mutex_lock (&alice->lock);
-  fail_unless_equals_int (alice->samples->len, 0);
-  g_mutex_unlock (&alice->lock);
-  side_free (alice);
-  side_free (bob);
+  fail_unless_equals_int (pgsm_test_phone_n_samples (alice), 0);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   pgsm_test_cert_free (cert);
 }
 
@@ -1128,54 +863,45 @@ GST_END_TEST;
 GST_START_TEST (test_manual_reject_and_answer)
 {
   PgsmTestCert *cert;
-  Side *bob, *alice;
+  PgsmTestPhone *bob, *alice;
   GstMessage *msg;
-  const GstStructure *s;
-  const gchar *state;
   gchar *id;
   gboolean ok = FALSE;
-  guint status = 0;
 
   if (!have_srtp ()) {
     GST_WARNING ("pgsmsrtpenc not available, skipping");
     return;
   }
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   bob = bob_new (cert, FALSE);
 
   /* first call: rejected */
-  alice = alice_new (bound_port (bob));
-  msg = wait_for (bob, "incoming", FALSE);
-  id = take_call_id (msg);
+  alice = alice_new (pgsm_test_phone_bound_port (bob));
+  msg = pgsm_test_phone_wait (bob, "incoming");
+  id = pgsm_test_phone_take_call_id (msg);
   g_signal_emit_by_name (bob->bin, "reject", id, 486u, &ok);
   fail_unless (ok);
-  msg = wait_for (alice, "failed", FALSE);
-  s = call_state (msg, &state);
-  fail_unless (gst_structure_get_uint (s, "status", &status));
-  fail_unless_equals_int (status, 486);
+  msg = pgsm_test_phone_wait (alice, "failed");
+  fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "status"), 486);
   gst_message_unref (msg);
-  gst_message_unref (wait_for (bob, "ended", FALSE));
+  gst_message_unref (pgsm_test_phone_wait (bob, "ended"));
   g_free (id);
-  side_free (alice);
+  pgsm_test_phone_free (alice);
 
   /* second call: answered by hand */
-  alice = alice_new (bound_port (bob));
-  msg = wait_for (bob, "incoming", FALSE);
-  id = take_call_id (msg);
-  ok = FALSE;
-  g_signal_emit_by_name (bob->bin, "answer", id, &ok);
-  fail_unless (ok);
-  gst_message_unref (wait_for (alice, "secured", FALSE));
+  alice = alice_new (pgsm_test_phone_bound_port (bob));
+  msg = pgsm_test_phone_wait (bob, "incoming");
+  id = pgsm_test_phone_take_call_id (msg);
+  pgsm_test_phone_action (bob, "answer", id);
+  gst_message_unref (pgsm_test_phone_wait (alice, "secured"));
   assert_tone (alice, BOB_FREQ);
   /* bob hangs up this time */
-  ok = FALSE;
-  g_signal_emit_by_name (bob->bin, "hangup", id, &ok);
-  fail_unless (ok);
-  gst_message_unref (wait_for (alice, "ended", FALSE));
+  pgsm_test_phone_action (bob, "hangup", id);
+  gst_message_unref (pgsm_test_phone_wait (alice, "ended"));
   g_free (id);
 
-  side_free (alice);
-  side_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   pgsm_test_cert_free (cert);
 }
 
@@ -1278,12 +1004,10 @@ drop_probe_cb (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 GST_START_TEST (test_peer_vanishes_media_timeout)
 {
   PgsmTestCert *cert;
-  Side *bob, *alice;
+  PgsmTestPhone *bob, *alice;
   GstMessage *msg;
-  const GstStructure *s;
-  const gchar *state;
   gchar *call_id;
-  guint alice_port = 0;
+  guint alice_port;
   GstElement *sink;
   GstPad *pad;
   gint64 t0;
@@ -1293,22 +1017,23 @@ GST_START_TEST (test_peer_vanishes_media_timeout)
     GST_WARNING ("pgsmsrtpenc not available, skipping");
     return;
   }
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   bob = bob_new (cert, TRUE);
   alice = side_new (ALICE_FREQ);
   {
-    gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", bound_port (bob));
+    gchar *uri = g_strdup_printf ("sips:bob@127.0.0.1:%u",
+        pgsm_test_phone_bound_port (bob));
 
-    g_object_set (alice->bin, "ca-file", pki->root_ca_file, "remote-uri",
-        uri, "media-timeout", 2, NULL);
+    g_object_set (alice->bin, "ca-file", pgsm_test_phone_pki->root_ca_file,
+        "remote-uri", uri, "media-timeout", 2, NULL);
     g_free (uri);
   }
-  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-  call_id = take_call_id (wait_for (alice, "secured", FALSE));
-  msg = wait_for (bob, "secured", FALSE);
-  s = call_state (msg, &state);
-  fail_unless (gst_structure_get_uint (s, "remote-port", &alice_port));
+  pgsm_test_phone_start (alice);
+  call_id =
+      pgsm_test_phone_take_call_id (pgsm_test_phone_wait (alice, "secured"));
+  msg = pgsm_test_phone_wait (bob, "secured");
+  alice_port = pgsm_test_phone_msg_uint (msg, "remote-port");
+  fail_unless (alice_port != G_MAXUINT);
   gst_message_unref (msg);
   assert_tone (alice, BOB_FREQ);
 
@@ -1322,22 +1047,21 @@ GST_START_TEST (test_peer_vanishes_media_timeout)
   gst_object_unref (sink);
   t0 = g_get_monotonic_time ();
 
-  msg = wait_for (alice, "ended", FALSE);
+  msg = pgsm_test_phone_wait (alice, "ended");
   waited = (g_get_monotonic_time () - t0) / 1e6;
-  s = call_state (msg, &state);
-  fail_unless_equals_string (gst_structure_get_string (s, "call-id"), call_id);
-  fail_unless_equals_string (gst_structure_get_string (s, "reason"),
+  fail_unless_equals_string (alice->call_id, call_id);
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "reason"),
       "no media from the other side for 2 s");
   gst_message_unref (msg);
   GST_INFO ("ended %.2f s after the last packet", waited);
   /* 2 s after the last packet, plus the watch's 0.25 s period */
   fail_unless (waited >= 1.8 && waited < 4.0, "ended after %.2f s", waited);
   /* the BYE still reaches bob */
-  gst_message_unref (wait_for (bob, "ended", FALSE));
+  gst_message_unref (pgsm_test_phone_wait (bob, "ended"));
 
   g_free (call_id);
-  side_free (alice);
-  side_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   pgsm_test_cert_free (cert);
 }
 
@@ -1373,12 +1097,11 @@ hold_ports (guint first, guint n, GSocket ** socks)
 GST_START_TEST (test_rtp_port_range_exhausted)
 {
   PgsmTestCert *cert;
-  Side *bob, *alice;
+  PgsmTestPhone *bob, *alice;
   GSocket *socks[4] = { NULL, };
   GstMessage *msg;
-  const GstStructure *s;
   const gchar *state;
-  guint range_start = 0, status = 0, port = 0, i;
+  guint range_start = 0, i;
   gboolean warned = FALSE;
 
   if (!have_srtp ()) {
@@ -1393,24 +1116,22 @@ GST_START_TEST (test_rtp_port_range_exhausted)
   }
   fail_unless (range_start != 0);
 
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   bob = side_new (BOB_FREQ);
   g_object_set (bob->bin, "listen-uri", "sips:127.0.0.1:0",
       "cert-file", cert->chain_file, "key-file", cert->key_file,
       "auto-answer", TRUE, "rtp-port-min", range_start, "rtp-port-max",
       range_start + 3, NULL);
-  fail_if (gst_element_set_state (bob->pipeline,
-          GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
-  alice = alice_new (bound_port (bob));
+  pgsm_test_phone_start (bob);
+  alice = alice_new (pgsm_test_phone_bound_port (bob));
 
-  msg = wait_for (alice, "failed", FALSE);
-  s = call_state (msg, &state);
-  fail_unless (gst_structure_get_uint (s, "status", &status));
-  fail_unless_equals_int (status, 503);
+  msg = pgsm_test_phone_wait (alice, "failed");
+  fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "status"), 503);
   gst_message_unref (msg);
   /* bob: a WARNING and `failed`, no ERROR */
   {
-    gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
+    gint64 deadline =
+        g_get_monotonic_time () + PGSM_TEST_PHONE_WAIT_S * G_USEC_PER_SEC;
     gboolean failed = FALSE;
 
     while ((!warned || !failed) && g_get_monotonic_time () < deadline) {
@@ -1426,27 +1147,27 @@ GST_START_TEST (test_rtp_port_range_exhausted)
             GST_RESOURCE_ERROR_OPEN_READ_WRITE);
         g_clear_error (&err);
       }
-      if (call_state (msg, &state) && g_str_equal (state, "failed"))
+      if (pgsm_test_phone_call_info (msg, &state)
+          && g_str_equal (state, "failed"))
         failed = TRUE;
       gst_message_unref (msg);
     }
     fail_unless (warned && failed);
   }
-  side_free (alice);
+  pgsm_test_phone_free (alice);
 
   /* one pair free again: the next call takes it */
   g_clear_object (&socks[2]);
   g_clear_object (&socks[3]);
-  alice = alice_new (bound_port (bob));
-  msg = wait_for (bob, "secured", FALSE);
-  s = call_state (msg, &state);
-  fail_unless (gst_structure_get_uint (s, "local-port", &port));
-  fail_unless_equals_int (port, range_start + 2);
+  alice = alice_new (pgsm_test_phone_bound_port (bob));
+  msg = pgsm_test_phone_wait (bob, "secured");
+  fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "local-port"),
+      range_start + 2);
   gst_message_unref (msg);
-  gst_message_unref (wait_for (alice, "secured", FALSE));
+  gst_message_unref (pgsm_test_phone_wait (alice, "secured"));
 
-  side_free (alice);
-  side_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   for (i = 0; i < 4; i++)
     g_clear_object (&socks[i]);
   pgsm_test_cert_free (cert);
@@ -1457,11 +1178,9 @@ GST_END_TEST;
 GST_START_TEST (test_wire_is_encrypted)
 {
   PgsmTestCert *cert;
-  Side *bob, *alice;
+  PgsmTestPhone *bob, *alice;
   GstMessage *msg;
-  const GstStructure *s;
-  const gchar *state;
-  guint remote_port = 0, i, compared = 0, n_sent;
+  guint remote_port, i, compared = 0, n_sent;
   GstElement *pay, *sink;
   GstPad *pad;
   Wire wire;
@@ -1477,12 +1196,12 @@ GST_START_TEST (test_wire_is_encrypted)
       (GDestroyNotify) g_bytes_unref);
   wire.sent = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   bob = bob_new (cert, TRUE);
-  alice = alice_new (bound_port (bob));
-  msg = wait_for (alice, "secured", FALSE);
-  s = call_state (msg, &state);
-  fail_unless (gst_structure_get_uint (s, "remote-port", &remote_port));
+  alice = alice_new (pgsm_test_phone_bound_port (bob));
+  msg = pgsm_test_phone_wait (alice, "secured");
+  remote_port = pgsm_test_phone_msg_uint (msg, "remote-port");
+  fail_unless (remote_port != G_MAXUINT);
   gst_message_unref (msg);
 
   /* the clear RTP packets as they enter rtpbin: out of the DTMF muxer,
@@ -1502,7 +1221,7 @@ GST_START_TEST (test_wire_is_encrypted)
   gst_object_unref (pad);
 
   /* 2 s of audio at 50 packets/s */
-  wait_samples (bob, 16000);
+  pgsm_test_phone_wait_samples (bob, 16000);
   gst_element_set_state (alice->pipeline, GST_STATE_NULL);
 
   g_mutex_lock (&wire.lock);
@@ -1544,8 +1263,8 @@ GST_START_TEST (test_wire_is_encrypted)
 
   gst_object_unref (pay);
   gst_object_unref (sink);
-  side_free (alice);
-  side_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   g_hash_table_unref (wire.clear);
   g_ptr_array_unref (wire.sent);
   g_mutex_clear (&wire.lock);
@@ -1560,7 +1279,7 @@ GST_END_TEST;
 GST_START_TEST (test_stop_during_check_and_unreachable)
 {
   GSocketListener *listener = g_socket_listener_new ();
-  Side *alice;
+  PgsmTestPhone *alice;
   GstMessage *msg;
   GError *err = NULL;
   guint16 port;
@@ -1579,37 +1298,27 @@ GST_START_TEST (test_stop_during_check_and_unreachable)
 
   alice = side_new (ALICE_FREQ);
   uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", port);
-  g_object_set (alice->bin, "listen-uri", "sips:127.0.0.1:0",
-      "ca-file", pki->root_ca_file, "remote-uri", uri, NULL);
+  pgsm_test_phone_set_tls (alice, NULL);
+  g_object_set (alice->bin, "remote-uri", uri, NULL);
   g_free (uri);
-  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-  msg = wait_for (alice, "calling", FALSE);
+  pgsm_test_phone_start (alice);
+  msg = pgsm_test_phone_wait (alice, "calling");
   {
-    const gchar *state;
-    gchar *id = g_strdup (gst_structure_get_string (call_state (msg, &state),
-            "call-id"));
-    gboolean ok = FALSE;
+    gchar *id = pgsm_test_phone_take_call_id (msg);
 
     /* hang up during the check: the call ends, nothing is sent */
     g_usleep (200 * 1000);
-    g_signal_emit_by_name (alice->bin, "hangup", id, &ok);
-    fail_unless (ok);
-    gst_message_unref (msg);
-    msg = wait_for (alice, "ended", FALSE);
-    fail_unless_equals_string (gst_structure_get_string (call_state (msg,
-                &state), "call-id"), id);
+    pgsm_test_phone_action (alice, "hangup", id);
+    msg = pgsm_test_phone_wait (alice, "ended");
+    fail_unless_equals_string (alice->call_id, id);
     g_free (id);
     /* a new call can start at once */
-    id = NULL;
     g_object_get (alice->bin, "remote-uri", &uri, NULL);
-    g_signal_emit_by_name (alice->bin, "call", uri, &id);
-    fail_unless (id != NULL);
+    g_free (pgsm_test_phone_call (alice, uri));
     g_free (uri);
-    g_free (id);
   }
   gst_message_unref (msg);
-  gst_message_unref (wait_for (alice, "calling", FALSE));
+  gst_message_unref (pgsm_test_phone_wait (alice, "calling"));
   /* the handshake now waits for a server that will never answer */
   g_usleep (200 * 1000);
   t0 = g_get_monotonic_time ();
@@ -1621,24 +1330,24 @@ GST_START_TEST (test_stop_during_check_and_unreachable)
     fail ("unexpected ERROR after stop");
     gst_message_unref (msg);
   }
-  side_free (alice);
+  pgsm_test_phone_free (alice);
 
   /* nobody listens on that port any more */
   g_socket_listener_close (listener);
   g_object_unref (listener);
   alice = side_new (ALICE_FREQ);
   uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", port);
-  g_object_set (alice->bin, "listen-uri", "sips:127.0.0.1:0",
-      "ca-file", pki->root_ca_file, "remote-uri", uri, NULL);
+  pgsm_test_phone_set_tls (alice, NULL);
+  g_object_set (alice->bin, "remote-uri", uri, NULL);
   g_free (uri);
   gst_element_set_state (alice->pipeline, GST_STATE_PLAYING);
-  msg = wait_for (alice, "never", TRUE);
+  msg = pgsm_test_phone_wait_error (alice);
   gst_message_parse_error (msg, &err, NULL);
   fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_OPEN_READ_WRITE), "%s", err->message);
   g_error_free (err);
   gst_message_unref (msg);
-  side_free (alice);
+  pgsm_test_phone_free (alice);
 }
 
 GST_END_TEST;
@@ -1663,7 +1372,7 @@ new_ssrc_probe_cb (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 GST_START_TEST (test_peer_changes_ssrc)
 {
   PgsmTestCert *cert;
-  Side *bob, *alice;
+  PgsmTestPhone *bob, *alice;
   GstElement *mux;
   GstPad *pad;
   GstMessage *msg;
@@ -1673,7 +1382,7 @@ GST_START_TEST (test_peer_changes_ssrc)
     GST_WARNING ("pgsmsrtpenc not available, skipping");
     return;
   }
-  cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
+  cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob", "127.0.0.1");
   call_id = start_secured_call (cert, &bob, &alice);
   assert_tone (bob, ALICE_FREQ);
 
@@ -1696,8 +1405,8 @@ GST_START_TEST (test_peer_changes_ssrc)
     fail ("bob: %s (%s)", err->message, dbg);
   }
   g_free (call_id);
-  side_free (alice);
-  side_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   pgsm_test_cert_free (cert);
 }
 
@@ -1706,114 +1415,87 @@ GST_END_TEST;
 /* The site's inside leg: media-encryption=none carries clear RTP/AVP, posts
  * `clear` (never `secured`), refuses RTP/SAVP offers, and will not start
  * without allow-insecure-signaling */
-static Side *
-clear_side_new (gdouble freq, const gchar * remote_uri, gboolean start)
+static PgsmTestPhone *
+clear_side_new (gdouble freq, const gchar * remote_uri)
 {
-  Side *side = side_new (freq);
+  PgsmTestPhone *side = side_new (freq);
 
   g_object_set (side->bin, "listen-uri", "sip:127.0.0.1:0",
       "allow-insecure-signaling", TRUE, "media-encryption", 1 /* none */ ,
       "auto-answer", TRUE, "remote-uri", remote_uri, NULL);
-  if (start)
-    fail_if (gst_element_set_state (side->pipeline, GST_STATE_PLAYING) ==
-        GST_STATE_CHANGE_FAILURE);
+  /* every wait fails on a `secured` */
+  side->never_state = "secured";
+  pgsm_test_phone_start (side);
   return side;
-}
-
-/* @callee refused @caller's offer with 488, saying @why */
-static void
-expect_refused_488 (Side * callee, Side * caller, const gchar * why)
-{
-  GstMessage *msg;
-  const GstStructure *s;
-  const gchar *state;
-  guint status = 0;
-
-  msg = wait_for (callee, "failed", FALSE);
-  s = call_state (msg, &state);
-  fail_unless (gst_structure_get_uint (s, "status", &status));
-  fail_unless_equals_int (status, 488);
-  fail_unless (strstr (gst_structure_get_string (s, "reason"), why) != NULL,
-      "%s", gst_structure_get_string (s, "reason"));
-  gst_message_unref (msg);
-  msg = wait_for (caller, "failed", FALSE);
-  s = call_state (msg, &state);
-  fail_unless (gst_structure_get_uint (s, "status", &status));
-  fail_unless_equals_int (status, 488);
-  gst_message_unref (msg);
 }
 
 GST_START_TEST (test_clear_inside_leg)
 {
-  Side *bob, *alice;
+  PgsmTestPhone *bob, *alice;
   GstMessage *msg;
-  const GstStructure *s;
   const gchar *state;
   gchar *uri, *call_id;
-  gboolean ok = FALSE;
 
   /* 1. clear to clear: tones both ways, `clear` with the codec */
-  bob = clear_side_new (BOB_FREQ, NULL, TRUE);
-  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", bound_port (bob));
-  alice = clear_side_new (ALICE_FREQ, uri, TRUE);
-  msg = wait_for (bob, "incoming", FALSE);
-  s = call_state (msg, &state);
-  fail_unless_equals_string (gst_structure_get_string (s, "request-uri"), uri);
+  bob = clear_side_new (BOB_FREQ, NULL);
+  uri =
+      g_strdup_printf ("sip:bob@127.0.0.1:%u",
+      pgsm_test_phone_bound_port (bob));
+  alice = clear_side_new (ALICE_FREQ, uri);
+  msg = pgsm_test_phone_wait (bob, "incoming");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "request-uri"),
+      uri);
   gst_message_unref (msg);
-  msg = wait_for (alice, "clear", FALSE);
-  s = call_state (msg, &state);
-  call_id = g_strdup (gst_structure_get_string (s, "call-id"));
-  fail_unless_equals_string (gst_structure_get_string (s, "suite"), "");
-  fail_unless_equals_string (gst_structure_get_string (s, "codec"), "PCMU");
+  msg = pgsm_test_phone_wait (alice, "clear");
+  call_id = g_strdup (alice->call_id);
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "suite"), "");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "codec"), "PCMU");
   gst_message_unref (msg);
-  gst_message_unref (wait_for (bob, "clear", FALSE));
+  gst_message_unref (pgsm_test_phone_wait (bob, "clear"));
   assert_tone (alice, BOB_FREQ);
   assert_tone (bob, ALICE_FREQ);
   /* there are no keys to change */
-  g_signal_emit_by_name (alice->bin, "rekey", call_id, &ok);
-  fail_if (ok);
-  g_signal_emit_by_name (alice->bin, "hangup", call_id, &ok);
-  fail_unless (ok);
-  gst_message_unref (wait_for (bob, "ended", FALSE));
+  fail_if (pgsm_test_phone_try_action (alice, "rekey", call_id));
+  pgsm_test_phone_action (alice, "hangup", call_id);
+  gst_message_unref (pgsm_test_phone_wait (bob, "ended"));
   /* never `secured` on either side */
   while ((msg = gst_bus_pop (alice->bus)) != NULL) {
-    fail_if (call_state (msg, &state) && g_strcmp0 (state, "secured") == 0);
+    fail_if (pgsm_test_phone_call_info (msg, &state)
+        && g_strcmp0 (state, "secured") == 0);
     gst_message_unref (msg);
   }
   g_free (call_id);
-  side_free (alice);
+  pgsm_test_phone_free (alice);
 
   /* 2. an SRTP offer to the clear leg: 488, nothing sent in clear */
   alice = side_new (ALICE_FREQ);
   g_object_set (alice->bin, "listen-uri", "sip:127.0.0.1:0",
       "allow-insecure-signaling", TRUE, "remote-uri", uri, NULL);
-  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  pgsm_test_phone_start (alice);
   expect_refused_488 (bob, alice, "RTP/SAVP");
-  side_free (alice);
+  pgsm_test_phone_free (alice);
   g_free (uri);
-  side_free (bob);
+  pgsm_test_phone_free (bob);
 
   /* 3. an SRTP listener refuses a clear offer (fail closed) */
   bob = side_new (BOB_FREQ);
   g_object_set (bob->bin, "listen-uri", "sip:127.0.0.1:0",
       "allow-insecure-signaling", TRUE, "auto-answer", TRUE, NULL);
-  fail_if (gst_element_set_state (bob->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-  uri = g_strdup_printf ("sip:bob@127.0.0.1:%u", bound_port (bob));
-  alice = clear_side_new (ALICE_FREQ, uri, TRUE);
+  pgsm_test_phone_start (bob);
+  uri =
+      g_strdup_printf ("sip:bob@127.0.0.1:%u",
+      pgsm_test_phone_bound_port (bob));
+  alice = clear_side_new (ALICE_FREQ, uri);
   expect_refused_488 (bob, alice, "RTP/AVP");
-  side_free (alice);
+  pgsm_test_phone_free (alice);
   g_free (uri);
-  side_free (bob);
+  pgsm_test_phone_free (bob);
 
   /* 4. clear media without allow-insecure-signaling: an ERROR at start */
   alice = side_new (ALICE_FREQ);
   g_object_set (alice->bin, "media-encryption", 1, NULL);
   gst_element_set_state (alice->pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (alice->bus, WAIT_S * GST_SECOND,
-      GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL);
+  msg = pgsm_test_phone_wait_error (alice);
   {
     GError *err = NULL;
     gchar *dbg = NULL;
@@ -1824,7 +1506,7 @@ GST_START_TEST (test_clear_inside_leg)
     g_free (dbg);
   }
   gst_message_unref (msg);
-  side_free (alice);
+  pgsm_test_phone_free (alice);
 }
 
 GST_END_TEST;
@@ -1833,11 +1515,8 @@ static Suite *
 pgsmsipbin_suite (void)
 {
   Suite *s = suite_create ("pgsmsipbin");
-  TCase *tc = tcase_create ("general");
+  TCase *tc = pgsm_test_phone_tcase_new (s, TRUE);
 
-  suite_add_tcase (s, tc);
-  tcase_add_checked_fixture (tc, pki_setup, pki_teardown);
-  tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_state_cycles_idle);
   tcase_add_test (tc, test_refuse_insecure_uri);
   tcase_add_test (tc, test_stop_during_check_and_unreachable);

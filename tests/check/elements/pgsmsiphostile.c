@@ -19,14 +19,11 @@
 #include <gio/gio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/pgsm/pgsm.h>
-#include "pki.h"
+#include "sipphone.h"
 #include "sipppeer.h"
 
-#define WAIT_S 20
 /* 30 bytes: a valid AES_CM_128 key || salt */
 #define KEY30 "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e"
-
-static PgsmTestPki *pki;
 
 /* What the hostile peer puts in its SDP, and why it is refused */
 typedef struct
@@ -49,85 +46,17 @@ static const BadSdp bad_sdps[] = {
   {"no crypto", "RTP/SAVP", "a=x-no-crypto:1", "no a=crypto"},
 };
 
-static void
-pki_setup (void)
-{
-  pki = pgsm_test_pki_new_tmp ("pgsm-hostile-pki");
-  fail_unless (pki != NULL);
-}
-
-static void
-pki_teardown (void)
-{
-  g_clear_pointer (&pki, pgsm_test_pki_free);
-}
-
-typedef struct
-{
-  GstElement *pipeline;
-  GstElement *bin;
-  GstBus *bus;
-} Phone;
-
-static Phone *
+/* A phone that never gets a call secured: SIP over TLS, no media watch
+ * (the peer sends no RTP) */
+static PgsmTestPhone *
 phone_new (void)
 {
-  Phone *p = g_new0 (Phone, 1);
+  PgsmTestPhone *p = pgsm_test_phone_new (NULL, 440.0, 0.5);
 
-  p->pipeline = gst_parse_launch ("audiotestsrc is-live=true ! "
-      "pgsmsipbin name=sip ! fakesink sync=false", NULL);
-  fail_unless (p->pipeline != NULL);
-  p->bin = gst_bin_get_by_name (GST_BIN (p->pipeline), "sip");
-  g_object_set (p->bin, "listen-uri", "sips:127.0.0.1:0",
-      "ca-file", pki->root_ca_file, "media-timeout", 0, NULL);
-  p->bus = gst_element_get_bus (p->pipeline);
+  pgsm_test_phone_set_tls (p, NULL);
+  g_object_set (p->bin, "media-timeout", 0, NULL);
+  p->never_state = "secured";
   return p;
-}
-
-static void
-phone_free (Phone * p)
-{
-  fail_unless_equals_int (gst_element_set_state (p->pipeline,
-          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (p->bus);
-  gst_object_unref (p->bin);
-  gst_object_unref (p->pipeline);
-  g_free (p);
-}
-
-/* Pops messages until a `pgsm-call` in @state (returned); fails on a
- * `secured` (never allowed here) and collects the first ERROR in @error */
-static GstMessage *
-wait_state (Phone * p, const gchar * state, GstMessage ** error)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-
-  while (g_get_monotonic_time () < deadline) {
-    GstMessage *msg = gst_bus_timed_pop (p->bus, 100 * GST_MSECOND);
-    const GstStructure *s;
-    const gchar *got;
-
-    if (msg == NULL)
-      continue;
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      fail_unless (error != NULL, "unexpected ERROR");
-      if (*error == NULL) {
-        *error = msg;
-        continue;
-      }
-    }
-    s = gst_message_get_structure (msg);
-    got = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
-        && gst_structure_has_name (s, "pgsm-call") ?
-        gst_structure_get_string (s, "state") : NULL;
-    fail_if (g_strcmp0 (got, "secured") == 0, "a hostile peer got a call "
-        "secured");
-    if (g_strcmp0 (got, state) == 0)
-      return msg;
-    gst_message_unref (msg);
-  }
-  fail ("no '%s' within %d s", state, WAIT_S);
-  return NULL;
 }
 
 /* Each bad offer from a caller: 488 (sipp's scenario expects it and exits
@@ -135,21 +64,20 @@ wait_state (Phone * p, const gchar * state, GstMessage ** error)
  * listener keeps running), no call secured */
 GST_START_TEST (test_bad_offers_get_488)
 {
-  Phone *p;
+  PgsmTestPhone *p;
   guint i, port = 0;
 
   if (!pgsm_sipp_available ())
     return;
   {
-    PgsmTestCert *cert = pgsm_test_pki_issue_server (pki, "bob",
+    PgsmTestCert *cert = pgsm_test_pki_issue_server (pgsm_test_phone_pki, "bob",
         "127.0.0.1");
 
     p = phone_new ();
-    g_object_set (p->bin, "cert-file", cert->chain_file, "key-file",
-        cert->key_file, "auto-answer", TRUE, NULL);
-    fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
-        GST_STATE_CHANGE_FAILURE);
-    g_object_get (p->bin, "bound-port", &port, NULL);
+    pgsm_test_phone_set_tls (p, cert);
+    g_object_set (p->bin, "auto-answer", TRUE, NULL);
+    pgsm_test_phone_start (p);
+    port = pgsm_test_phone_bound_port (p);
     pgsm_test_cert_free (cert);
   }
   for (i = 0; i < G_N_ELEMENTS (bad_sdps); i++) {
@@ -158,16 +86,12 @@ GST_START_TEST (test_bad_offers_get_488)
       bad_sdps[i].crypto, NULL
     };
     GstMessage *msg;
-    guint status = 0;
     const gchar *reason;
 
     pgsm_sipp_peer_start_uac (&peer, "uac-bad-offer.xml", port, keys);
-    msg = wait_state (p, "failed", NULL);
-    fail_unless (gst_structure_get_uint (gst_message_get_structure (msg),
-            "status", &status));
-    fail_unless_equals_int (status, 488);
-    reason = gst_structure_get_string (gst_message_get_structure (msg),
-        "reason");
+    msg = pgsm_test_phone_wait (p, "failed");
+    fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "status"), 488);
+    reason = pgsm_test_phone_msg_string (msg, "reason");
     GST_INFO ("%s: %s", bad_sdps[i].what, reason);
     fail_unless (strstr (reason, bad_sdps[i].reason) != NULL,
         "%s: reason '%s'", bad_sdps[i].what, reason);
@@ -175,7 +99,7 @@ GST_START_TEST (test_bad_offers_get_488)
     fail_unless_equals_int (pgsm_sipp_peer_wait (&peer, 10), 0);
     pgsm_sipp_peer_clear (&peer);
   }
-  phone_free (p);
+  pgsm_test_phone_free (p);
 }
 
 GST_END_TEST;
@@ -191,34 +115,27 @@ GST_START_TEST (test_bad_answers_end_the_call)
     return;
   for (i = 0; i < G_N_ELEMENTS (bad_sdps); i++) {
     PgsmSippPeer peer = { 0, };
-    GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    GSocketAddress *sa = g_inet_socket_address_new (lo, 0), *bound;
-    GSocket *media = g_socket_new (G_SOCKET_FAMILY_IPV4,
-        G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-    gchar *mport, *uri, *dbg = NULL;
+    guint port = 0;
+    GSocket *media = pgsm_test_phone_media_socket (&port);
+    gchar *mport = g_strdup_printf ("%u", port), *uri, *dbg = NULL;
     GstMessage *msg, *error = NULL;
     GError *err = NULL;
-    Phone *p;
+    PgsmTestPhone *p;
     guint8 buf[2048];
 
-    fail_unless (g_socket_bind (media, sa, FALSE, NULL));
-    g_socket_set_blocking (media, FALSE);
-    bound = g_socket_get_local_address (media, NULL);
-    mport = g_strdup_printf ("%u",
-        g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
     {
       const gchar *keys[] = { "proto", bad_sdps[i].proto, "crypto",
         bad_sdps[i].crypto, "mport", mport, NULL
       };
 
-      pgsm_sipp_peer_start_uas (&peer, pki, "uas-bad-answer.xml", keys);
+      pgsm_sipp_peer_start_uas (&peer, pgsm_test_phone_pki,
+          "uas-bad-answer.xml", keys);
     }
     p = phone_new ();
     uri = g_strdup_printf ("sips:bob@127.0.0.1:%u", peer.tls_port);
     g_object_set (p->bin, "remote-uri", uri, NULL);
-    fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
-        GST_STATE_CHANGE_FAILURE);
-    msg = wait_state (p, "failed", &error);
+    pgsm_test_phone_start (p);
+    msg = pgsm_test_phone_wait_full (p, "failed", p->wait_s, 0, &error);
     gst_message_unref (msg);
     fail_unless (error != NULL, "%s: no ERROR", bad_sdps[i].what);
     gst_message_parse_error (error, &err, &dbg);
@@ -236,14 +153,11 @@ GST_START_TEST (test_bad_answers_end_the_call)
     fail_unless (g_socket_receive (media, (gchar *) buf, sizeof (buf), NULL,
             NULL) < 0);
 
-    phone_free (p);
+    pgsm_test_phone_free (p);
     pgsm_sipp_peer_clear (&peer);
     g_free (uri);
     g_free (mport);
-    g_object_unref (bound);
     g_object_unref (media);
-    g_object_unref (sa);
-    g_object_unref (lo);
   }
 }
 
@@ -253,11 +167,8 @@ static Suite *
 pgsmsiphostile_suite (void)
 {
   Suite *s = suite_create ("pgsmsiphostile");
-  TCase *tc = tcase_create ("general");
+  TCase *tc = pgsm_test_phone_tcase_new (s, FALSE);
 
-  tcase_add_unchecked_fixture (tc, pki_setup, pki_teardown);
-  tcase_set_timeout (tc, 120);
-  suite_add_tcase (s, tc);
   tcase_add_test (tc, test_bad_offers_get_488);
   tcase_add_test (tc, test_bad_answers_end_the_call);
   return s;
