@@ -135,8 +135,7 @@ send_event (GstElement * src, gint event, gboolean start)
       (GST_EVENT_CUSTOM_UPSTREAM, s));
   gst_object_unref (pad);
   if (!ok)
-    GST_WARNING_OBJECT (src, "DTMF %s event refused", start ? "start" :
-        "stop");
+    GST_WARNING_OBJECT (src, "DTMF %s event refused", start ? "start" : "stop");
 }
 
 static gboolean step_cb (GstClock * clock, GstClockTime time, GstClockID id,
