@@ -248,7 +248,7 @@ assert_baresip_heard (Baresip * b, gdouble want)
   /* skip 0.5 s of start-up (jitter buffer), then 1 s */
   fail_unless (s->len >= rate * 3 / 2, "baresip recorded only %u samples",
       s->len);
-  interop_measure_tone (&g_array_index (s, gint16, rate / 2), rate, rate,
+  pgsm_test_phone_measure (&g_array_index (s, gint16, rate / 2), rate, rate,
       &freq, &rms);
   GST_INFO ("baresip heard %.1f Hz, RMS %.0f (want %.0f Hz)", freq, rms, want);
   fail_unless (fabs (freq - want) < want * 0.05,
@@ -264,7 +264,7 @@ assert_baresip_heard (Baresip * b, gdouble want)
  * second at most, with the count so far). That, up to @max_malformed
  * packets, and nothing else, may warn. */
 static void
-assert_only_expected_warnings (InteropPhone * p, guint max_malformed)
+assert_only_expected_warnings (PgsmTestPhone * p, guint max_malformed)
 {
   const gchar *m;
 
@@ -313,7 +313,7 @@ baresip_available (void)
 GST_START_TEST (test_call_baresip)
 {
   Baresip *b = baresip_start ("call", NULL);
-  InteropPhone *alice = interop_phone_new ("alice", OUR_FREQ);
+  PgsmTestPhone *alice = interop_phone_new ("alice", OUR_FREQ);
   g_autofree gchar *uri = g_strdup_printf ("sips:baresip@127.0.0.1:%u",
       b->port + 1);
   GstMessage *msg;
@@ -322,38 +322,38 @@ GST_START_TEST (test_call_baresip)
   g_object_set (alice->bin, "listen-uri", "sips:127.0.0.1:0", "local-uri",
       "sips:alice@127.0.0.1", "ca-file", pki->root_ca_file, "remote-uri",
       uri, NULL);
-  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  pgsm_test_phone_start (alice);
 
-  msg = interop_phone_wait_state (alice, "secured");
-  call_id = g_strdup (interop_msg_string (msg, "call-id"));
+  msg = pgsm_test_phone_wait (alice, "secured");
+  call_id = g_strdup (pgsm_test_phone_msg_string (msg, "call-id"));
   /* baresip's srtp module answers the first suite we offer */
-  fail_unless_equals_string (interop_msg_string (msg, "suite"),
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "suite"),
       "AES_CM_128_HMAC_SHA1_80");
-  fail_unless_equals_string (interop_msg_string (msg, "codec"), "PCMU");
-  fail_unless_equals_string (interop_msg_string (msg, "remote-address"),
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "codec"), "PCMU");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "remote-address"),
       "127.0.0.1");
-  fail_unless_equals_string (interop_msg_string (msg,
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg,
           "peer-certificate-sha256"), b->cert->sha256);
   gst_message_unref (msg);
-  gst_message_unref (interop_phone_wait_state (alice, "established"));
+  gst_message_unref (pgsm_test_phone_wait (alice, "established"));
   fail_unless (interop_process_wait_log (b->proc, "Call established", 5));
   fail_unless (interop_process_wait_log (b->proc,
           "SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_80)", 1));
 
-  interop_phone_assert_tone (alice, BARESIP_FREQ, RMS_MIN, RMS_MAX);
+  pgsm_test_phone_assert_tone (alice, pgsm_test_phone_n_samples (alice),
+      BARESIP_FREQ, RMS_MIN, RMS_MAX);
   /* assert_baresip_heard() needs 1.5 s of ours in baresip's recording */
   wait_recorded (b, 2.0);
 
-  fail_unless (interop_phone_action (alice, "hangup", call_id));
-  msg = interop_phone_wait_state (alice, "ended");
-  fail_unless_equals_int (interop_msg_uint (msg, "status"), 200);
+  pgsm_test_phone_action (alice, "hangup", call_id);
+  msg = pgsm_test_phone_wait (alice, "ended");
+  fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "status"), 200);
   gst_message_unref (msg);
   assert_baresip_heard (b, OUR_FREQ);
   assert_only_expected_warnings (alice, 1);
 
   g_free (call_id);
-  interop_phone_free (alice);
+  pgsm_test_phone_free (alice);
   baresip_stop (b);
 }
 
@@ -365,11 +365,10 @@ GST_END_TEST;
 GST_START_TEST (test_untrusted_baresip_refused)
 {
   Baresip *b = baresip_start ("untrusted", NULL);
-  InteropPhone *alice = interop_phone_new ("alice", OUR_FREQ);
+  PgsmTestPhone *alice = interop_phone_new ("alice", OUR_FREQ);
   g_autofree gchar *uri = g_strdup_printf ("sips:baresip@127.0.0.1:%u",
       b->port + 1);
-  gint64 deadline = g_get_monotonic_time () + INTEROP_WAIT_S * G_USEC_PER_SEC;
-  GstMessage *msg = NULL;
+  GstMessage *msg;
   GError *err = NULL;
   gchar *dbg = NULL;
 
@@ -377,12 +376,8 @@ GST_START_TEST (test_untrusted_baresip_refused)
   g_object_set (alice->bin, "listen-uri", "sips:127.0.0.1:0", "local-uri",
       "sips:alice@127.0.0.1", "ca-file", pki->other_root_ca_file,
       "remote-uri", uri, NULL);
-  fail_if (gst_element_set_state (alice->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-  while (msg == NULL && g_get_monotonic_time () < deadline)
-    msg = gst_bus_timed_pop_filtered (alice->bus, 100 * GST_MSECOND,
-        GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "no certificate ERROR");
+  pgsm_test_phone_start (alice);
+  msg = pgsm_test_phone_wait_error (alice);
   gst_message_parse_error (msg, &err, &dbg);
   fail_unless (g_error_matches (err, PGSM_TLS_ERROR,
           PGSM_TLS_ERROR_CERTIFICATE_NOT_TRUSTED), "%s", err->message);
@@ -397,7 +392,7 @@ GST_START_TEST (test_untrusted_baresip_refused)
   fail_if (interop_process_log_find (b->proc, "INVITE sips:") != NULL,
       "an INVITE reached baresip");
 
-  interop_phone_free (alice);
+  pgsm_test_phone_free (alice);
   baresip_stop (b);
 }
 
@@ -460,7 +455,7 @@ trace_connection (Baresip * b, const gchar * start)
 typedef struct
 {
   PgsmTestCert *cert;
-  InteropPhone *bob;
+  PgsmTestPhone *bob;
   Baresip *b;
   gchar *call_id;
   guint port;                   /* bob's TLS port */
@@ -472,7 +467,7 @@ incoming_call_start (const gchar * test)
 {
   IncomingCall *c = g_new0 (IncomingCall, 1);
   g_autofree gchar *dial = NULL, *contact = NULL, *ack = NULL;
-  g_autofree gchar *closed = NULL, *ack_conn = NULL;
+  g_autofree gchar *closed = NULL, *ack_conn = NULL, *seen = NULL;
   GstMessage *msg;
 
   c->cert = pgsm_test_pki_issue_server (pki, "bob", "127.0.0.1");
@@ -481,34 +476,38 @@ incoming_call_start (const gchar * test)
       "sips:bob@127.0.0.1", "cert-file", c->cert->chain_file, "key-file",
       c->cert->key_file, "ca-file", pki->root_ca_file, "auto-answer", TRUE,
       NULL);
-  fail_if (gst_element_set_state (c->bob->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  pgsm_test_phone_start (c->bob);
   g_object_get (c->bob->bin, "bound-port", &c->port, NULL);
   fail_unless (c->port != 0);
   dial = g_strdup_printf ("sip:bob@127.0.0.1:%u;transport=tls", c->port);
   c->b = baresip_start (test, dial);
 
-  msg = interop_phone_wait_state (c->bob, "incoming");
-  c->call_id = g_strdup (interop_msg_string (msg, "call-id"));
-  fail_unless_equals_string (interop_msg_string (msg, "request-uri"), dial);
-  fail_unless (g_str_has_prefix (interop_msg_string (msg, "remote-uri"),
+  msg = pgsm_test_phone_wait (c->bob, "incoming");
+  c->call_id = g_strdup (pgsm_test_phone_msg_string (msg, "call-id"));
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "request-uri"),
+      dial);
+  fail_unless (g_str_has_prefix (pgsm_test_phone_msg_string (msg, "remote-uri"),
           "sip:baresip@127.0.0.1"));
   gst_message_unref (msg);
-  msg = interop_phone_wait_state (c->bob, "secured");
-  fail_unless_equals_string (interop_msg_string (msg, "call-id"), c->call_id);
-  fail_unless_equals_string (interop_msg_string (msg, "suite"),
+  msg = pgsm_test_phone_wait (c->bob, "secured");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "call-id"),
+      c->call_id);
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "suite"),
       "AES_CM_128_HMAC_SHA1_80");
-  fail_unless_equals_string (interop_msg_string (msg, "codec"), "PCMU");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "codec"), "PCMU");
   gst_message_unref (msg);
 
   /* baresip's ACK: `established`. Without it (a sips: Contact again, say)
    * baresip gives up with "session closed: Function not implemented" */
-  msg = interop_phone_wait_state_timeout (c->bob, "established", 10);
+  msg =
+      pgsm_test_phone_wait_full (c->bob, "established", 10,
+      PGSM_TEST_PHONE_WAIT_NULL_AT_BOUND, NULL);
   if (msg == NULL)
     closed = interop_process_log_find (c->b->proc, "session closed");
   fail_unless (msg != NULL, "no ACK from baresip within 10 s (its log: %s)",
       closed != NULL ? g_strstrip (closed) : "no closed session");
-  fail_unless_equals_string (interop_msg_string (msg, "call-id"), c->call_id);
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "call-id"),
+      c->call_id);
   gst_message_unref (msg);
   fail_unless (interop_process_wait_log (c->b->proc, "Call established", 5));
   fail_unless (interop_process_wait_log (c->b->proc,
@@ -517,12 +516,11 @@ incoming_call_start (const gchar * test)
    * ACK went there */
   contact = g_strdup_printf ("Contact: <sip:127.0.0.1:%u;transport=tls>",
       c->port);
-  fail_unless (interop_process_log_find (c->b->proc, contact) != NULL,
-      "no \"%s\" in %s", contact, c->b->proc->log_file);
+  seen = interop_process_log_find (c->b->proc, contact);
+  fail_unless (seen != NULL, "no \"%s\" in %s", contact, c->b->proc->log_file);
   fail_if (interop_process_log_find (c->b->proc, "Contact: <sips:") != NULL,
       "a sips: Contact reached baresip");
-  ack = g_strdup_printf ("ACK sip:127.0.0.1:%u;transport=tls SIP/2.0",
-      c->port);
+  ack = g_strdup_printf ("ACK sip:127.0.0.1:%u;transport=tls SIP/2.0", c->port);
   /* over the connection of its INVITE */
   c->invite_conn = trace_connection (c->b, "INVITE sip:bob@");
   ack_conn = trace_connection (c->b, ack);
@@ -537,7 +535,7 @@ incoming_call_free (IncomingCall * c)
   g_free (c->call_id);
   g_free (c->invite_conn);
   baresip_stop (c->b);
-  interop_phone_free (c->bob);
+  pgsm_test_phone_free (c->bob);
   pgsm_test_cert_free (c->cert);
   g_free (c);
 }
@@ -549,11 +547,12 @@ GST_START_TEST (test_baresip_calls_us)
   IncomingCall *c = incoming_call_start ("incoming");
   GstMessage *msg;
 
-  interop_phone_assert_tone (c->bob, BARESIP_FREQ, RMS_MIN, RMS_MAX);
+  pgsm_test_phone_assert_tone (c->bob, pgsm_test_phone_n_samples (c->bob),
+      BARESIP_FREQ, RMS_MIN, RMS_MAX);
   wait_recorded (c->b, 2.0);
-  fail_unless (interop_phone_action (c->bob, "hangup", c->call_id));
-  msg = interop_phone_wait_state (c->bob, "ended");
-  fail_unless_equals_int (interop_msg_uint (msg, "status"), 200);
+  pgsm_test_phone_action (c->bob, "hangup", c->call_id);
+  msg = pgsm_test_phone_wait (c->bob, "ended");
+  fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "status"), 200);
   gst_message_unref (msg);
   assert_baresip_heard (c->b, OUR_FREQ);
   assert_only_expected_warnings (c->bob, 1);
@@ -571,15 +570,16 @@ GST_START_TEST (test_baresip_hangs_up)
   g_autofree gchar *bye = NULL, *bye_conn = NULL;
   GstMessage *msg;
 
-  interop_phone_assert_tone (c->bob, BARESIP_FREQ, RMS_MIN, RMS_MAX);
+  pgsm_test_phone_assert_tone (c->bob, pgsm_test_phone_n_samples (c->bob),
+      BARESIP_FREQ, RMS_MIN, RMS_MAX);
   fail_unless (interop_process_stop (c->b->proc, 5000),
       "baresip needed SIGKILL");
-  bye = g_strdup_printf ("BYE sip:127.0.0.1:%u;transport=tls SIP/2.0",
-      c->port);
+  bye = g_strdup_printf ("BYE sip:127.0.0.1:%u;transport=tls SIP/2.0", c->port);
   bye_conn = trace_connection (c->b, bye);
   fail_unless_equals_string (bye_conn, c->invite_conn);
-  msg = interop_phone_wait_state (c->bob, "ended");
-  fail_unless_equals_string (interop_msg_string (msg, "call-id"), c->call_id);
+  msg = pgsm_test_phone_wait (c->bob, "ended");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "call-id"),
+      c->call_id);
   GST_INFO ("ended by baresip: %" GST_PTR_FORMAT,
       gst_message_get_structure (msg));
   gst_message_unref (msg);

@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -25,7 +24,6 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
-#include <gst/app/gstappsink.h>
 
 /* ---- programs ----------------------------------------------------------- */
 
@@ -416,209 +414,20 @@ interop_wait_accepting (InteropProcess * proc, guint port, guint seconds)
 
 /* ---- pgsmsipbin phones -------------------------------------------------- */
 
-static GstFlowReturn
-new_sample_cb (GstAppSink * sink, gpointer user_data)
+static gchar *
+peers_status_note (PgsmTestPhone * phone, gpointer data)
 {
-  InteropPhone *phone = user_data;
-  GstSample *sample = gst_app_sink_pull_sample (sink);
-  GstBuffer *buf;
-  GstMapInfo map;
-
-  if (sample == NULL)
-    return GST_FLOW_EOS;
-  buf = gst_sample_get_buffer (sample);
-  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    g_mutex_lock (&phone->lock);
-    g_array_append_vals (phone->samples, map.data, map.size / 2);
-    g_mutex_unlock (&phone->lock);
-    gst_buffer_unmap (buf, &map);
-  }
-  gst_sample_unref (sample);
-  return GST_FLOW_OK;
+  return peers_status ();
 }
 
-InteropPhone *
+PgsmTestPhone *
 interop_phone_new (const gchar * name, gdouble freq)
 {
-  InteropPhone *phone = g_new0 (InteropPhone, 1);
-  GstElement *src, *sink;
-  GstCaps *caps;
-  GstAppSinkCallbacks cb = { NULL, NULL, new_sample_cb };
+  PgsmTestPhone *phone = pgsm_test_phone_new (name, freq, 0.5);
 
-  g_mutex_init (&phone->lock);
-  phone->samples = g_array_new (FALSE, FALSE, sizeof (gint16));
-  phone->pipeline = gst_pipeline_new (name);
-  src = gst_element_factory_make ("audiotestsrc", NULL);
-  fail_unless (src != NULL);
-  g_object_set (src, "is-live", TRUE, "freq", freq, "volume", 0.5,
-      "samplesperbuffer", 160, NULL);
-  phone->bin = gst_element_factory_make ("pgsmsipbin", NULL);
-  fail_unless (phone->bin != NULL, "pgsmsipbin not found");
-  sink = gst_element_factory_make ("appsink", NULL);
-  fail_unless (sink != NULL);
-  caps = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=8000,"
-      "channels=1");
-  g_object_set (sink, "caps", caps, "sync", FALSE, "emit-signals", FALSE, NULL);
-  gst_caps_unref (caps);
-  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, phone, NULL);
-  gst_bin_add_many (GST_BIN (phone->pipeline), src, phone->bin, sink, NULL);
-  fail_unless (gst_element_link_many (src, phone->bin, sink, NULL));
-  phone->bus = gst_element_get_bus (phone->pipeline);
+  phone->wait_s = INTEROP_WAIT_S;
+  phone->failure_note = peers_status_note;
   return phone;
-}
-
-void
-interop_phone_free (InteropPhone * phone)
-{
-  fail_unless_equals_int (gst_element_set_state (phone->pipeline,
-          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (phone->bus);
-  gst_object_unref (phone->pipeline);
-  g_array_unref (phone->samples);
-  g_mutex_clear (&phone->lock);
-  g_free (phone->last_warning);
-  g_free (phone);
-}
-
-GstMessage *
-interop_phone_wait_state_timeout (InteropPhone * phone, const gchar * state,
-    guint seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (g_get_monotonic_time () < deadline) {
-    GstMessage *msg = gst_bus_timed_pop (phone->bus, 100 * GST_MSECOND);
-    const GstStructure *s;
-
-    if (msg == NULL)
-      continue;
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      GError *err = NULL;
-      gchar *dbg = NULL;
-
-      gst_message_parse_error (msg, &err, &dbg);
-      fail ("%s: unexpected ERROR waiting for '%s': %s (%s)%s",
-          GST_OBJECT_NAME (phone->pipeline), state, err->message, dbg,
-          peers_status ());
-    }
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
-      GError *err = NULL;
-      gchar *dbg = NULL;
-
-      gst_message_parse_warning (msg, &err, &dbg);
-      GST_INFO ("%s: WARNING %s (%s)", GST_OBJECT_NAME (phone->pipeline),
-          err->message, dbg);
-      phone->warnings++;
-      g_free (phone->last_warning);
-      phone->last_warning = g_strdup_printf ("%s: %s", err->message, dbg);
-      g_clear_error (&err);
-      g_free (dbg);
-    }
-    s = gst_message_get_structure (msg);
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
-        && gst_structure_has_name (s, "pgsm-call")) {
-      GST_INFO ("%s: %" GST_PTR_FORMAT, GST_OBJECT_NAME (phone->pipeline), s);
-      if (g_strcmp0 (gst_structure_get_string (s, "state"), state) == 0)
-        return msg;
-    }
-    gst_message_unref (msg);
-  }
-  return NULL;
-}
-
-GstMessage *
-interop_phone_wait_state (InteropPhone * phone, const gchar * state)
-{
-  GstMessage *msg = interop_phone_wait_state_timeout (phone, state,
-      INTEROP_WAIT_S);
-
-  fail_unless (msg != NULL, "%s: no '%s' within %d s%s",
-      GST_OBJECT_NAME (phone->pipeline), state, INTEROP_WAIT_S,
-      peers_status ());
-  return msg;
-}
-
-GstMessage *
-interop_phone_wait_error (InteropPhone * phone)
-{
-  gint64 deadline = g_get_monotonic_time () + INTEROP_WAIT_S * G_USEC_PER_SEC;
-  GstMessage *msg = NULL;
-
-  while (msg == NULL && g_get_monotonic_time () < deadline)
-    msg = gst_bus_timed_pop_filtered (phone->bus, 100 * GST_MSECOND,
-        GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "%s: no ERROR within %d s",
-      GST_OBJECT_NAME (phone->pipeline), INTEROP_WAIT_S);
-  return msg;
-}
-
-const gchar *
-interop_msg_string (GstMessage * msg, const gchar * field)
-{
-  return gst_structure_get_string (gst_message_get_structure (msg), field);
-}
-
-guint
-interop_msg_uint (GstMessage * msg, const gchar * field)
-{
-  guint v = G_MAXUINT;
-
-  gst_structure_get_uint (gst_message_get_structure (msg), field, &v);
-  return v;
-}
-
-gboolean
-interop_phone_action (InteropPhone * phone, const gchar * action,
-    const gchar * call_id)
-{
-  gboolean ok = FALSE;
-
-  g_signal_emit_by_name (phone->bin, action, call_id, &ok);
-  return ok;
-}
-
-static guint
-phone_samples (InteropPhone * phone)
-{
-  guint n;
-
-  g_mutex_lock (&phone->lock);
-  n = phone->samples->len;
-  g_mutex_unlock (&phone->lock);
-  return n;
-}
-
-void
-interop_phone_wait_samples (InteropPhone * phone, guint n)
-{
-  gint64 deadline = g_get_monotonic_time () + INTEROP_WAIT_S * G_USEC_PER_SEC;
-
-  while (phone_samples (phone) < n && g_get_monotonic_time () < deadline)
-    g_usleep (20 * 1000);
-  fail_unless (phone_samples (phone) >= n, "%s: only %u of %u samples",
-      GST_OBJECT_NAME (phone->pipeline), phone_samples (phone), n);
-}
-
-gdouble
-interop_phone_assert_tone (InteropPhone * phone, gdouble want,
-    gdouble rms_min, gdouble rms_max)
-{
-  guint have = phone_samples (phone);
-  gdouble freq, rms;
-
-  /* 0.5 s to flush what was queued (jitter buffer, resampler), then 1 s */
-  interop_phone_wait_samples (phone, have + 12000);
-  g_mutex_lock (&phone->lock);
-  interop_measure_tone (&g_array_index (phone->samples, gint16,
-          phone->samples->len - 8000), 8000, 8000, &freq, &rms);
-  g_mutex_unlock (&phone->lock);
-  GST_INFO ("%s hears %.1f Hz, RMS %.0f (want %.0f Hz)",
-      GST_OBJECT_NAME (phone->pipeline), freq, rms, want);
-  fail_unless (fabs (freq - want) < want * 0.05, "%s: got %.1f Hz, want %.0f",
-      GST_OBJECT_NAME (phone->pipeline), freq, want);
-  fail_unless (rms >= rms_min && rms <= rms_max, "%s: RMS %.0f not in "
-      "[%.0f, %.0f]", GST_OBJECT_NAME (phone->pipeline), rms, rms_min, rms_max);
-  return freq;
 }
 
 /* ---- running a suite ---------------------------------------------------- */
@@ -664,23 +473,7 @@ interop_run_suite (Suite * suite, const gchar * name, const gchar * file)
   return ret;
 }
 
-/* ---- tone measurement --------------------------------------------------- */
-
-void
-interop_measure_tone (const gint16 * s, gsize n, guint rate, gdouble * freq,
-    gdouble * rms)
-{
-  gsize i, crossings = 0;
-  gdouble energy = 0;
-
-  for (i = 0; i < n; i++) {
-    energy += (gdouble) s[i] * s[i];
-    if (i > 0 && ((s[i - 1] < 0) != (s[i] < 0)))
-      crossings++;
-  }
-  *freq = n > 0 ? crossings / 2.0 / ((gdouble) n / rate) : 0;
-  *rms = n > 0 ? sqrt (energy / n) : 0;
-}
+/* ---- WAV files --------------------------------------------------------- */
 
 GArray *
 interop_read_wav (const gchar * path, guint * rate, guint * channels,

@@ -8,9 +8,8 @@
  */
 
 /* Shared parts of the interop suites (tests/interop/): pgsmsipbin phones
- * with a tone in and a sample buffer out, the tone measurement of
- * tests/check/elements/pgsmsipbin.c (zero crossings and RMS), and the
- * third-party SIP programs they talk to, started on loopback with
+ * (tests/check's test phones, sipphone.h, measuring the tone they hear),
+ * and the third-party SIP programs they talk to, started on loopback with
  * g_spawn and stopped by PID.
  *
  * A peer program is stopped by the test (SIGTERM, then SIGKILL after a
@@ -28,6 +27,7 @@
 
 #include <gst/gst.h>
 #include <gst/check/gstcheck.h>
+#include "sipphone.h"
 
 G_BEGIN_DECLS
 /* Every wait of the interop suites is bounded by this (seconds) */
@@ -101,56 +101,13 @@ gboolean interop_wait_accepting (InteropProcess * proc, guint port,
 
 /* ---- pgsmsipbin phones -------------------------------------------------- */
 
-typedef struct
-{
-  GstElement *pipeline;
-  GstElement *bin;              /* the pgsmsipbin */
-  GstBus *bus;
-  GMutex lock;
-  GArray *samples;              /* gint16 at 8 kHz mono, what came out */
-  guint warnings;               /* WARNING messages seen by the waits */
-  gchar *last_warning;          /* the last one's debug text */
-} InteropPhone;
-
-/* audiotestsrc (@freq Hz, volume 0.5, live) ! pgsmsipbin ! appsink
- * (S16LE 8 kHz mono); the bin is left in NULL for the test to set up */
-InteropPhone *interop_phone_new (const gchar * name, gdouble freq);
-
-/* Sets the pipeline to NULL (which must succeed) and frees it */
-void interop_phone_free (InteropPhone * phone);
-
-/* Pops the bus until a `pgsm-call` message with @state (returned, to be
- * unreffed) or INTEROP_WAIT_S; an ERROR fails the test, WARNINGs are
- * counted */
-GstMessage *interop_phone_wait_state (InteropPhone * phone,
-    const gchar * state);
-
-/* The same with a bound of @seconds, returning NULL when it passed */
-GstMessage *interop_phone_wait_state_timeout (InteropPhone * phone,
-    const gchar * state, guint seconds);
-
-/* Pops the bus until an ERROR (returned, to be unreffed); fails the test
- * when none came within INTEROP_WAIT_S */
-GstMessage *interop_phone_wait_error (InteropPhone * phone);
-
-/* A string field of a pgsm-call message (NULL when absent) */
-const gchar *interop_msg_string (GstMessage * msg, const gchar * field);
-
-/* An uint field of a pgsm-call message (G_MAXUINT when absent) */
-guint interop_msg_uint (GstMessage * msg, const gchar * field);
-
-/* Emits the action @action (hangup, ...) for @call_id: TRUE when taken */
-gboolean interop_phone_action (InteropPhone * phone, const gchar * action,
-    const gchar * call_id);
-
-/* Waits until @phone received @n samples since the call began */
-void interop_phone_wait_samples (InteropPhone * phone, guint n);
-
-/* Asserts that the audio @phone receives from now on is a tone of @want Hz
- * (±5 %) with an RMS in [@rms_min, @rms_max]: 0.5 s to settle, then 1 s
- * measured. Returns the measured frequency. */
-gdouble interop_phone_assert_tone (InteropPhone * phone, gdouble want,
-    gdouble rms_min, gdouble rms_max);
+/* The phones of the interop suites are tests/check's test phones
+ * (sipphone.h; pgsm_test_phone_* for the rest): a 0.5-volume tone of
+ * @freq Hz in, the samples out, the pipeline named @name and left in NULL
+ * for the test to set the bin up. Their waits are bounded by
+ * INTEROP_WAIT_S, and their failure messages say which peer is no longer
+ * running (or logged a crash) and where its log is. */
+PgsmTestPhone *interop_phone_new (const gchar * name, gdouble freq);
 
 /* ---- running a suite ---------------------------------------------------- */
 
@@ -168,11 +125,7 @@ G_GNUC_PRINTF (1, 2);
      int interop_run_suite (Suite * suite, const gchar * name,
     const gchar * file);
 
-/* ---- tone measurement --------------------------------------------------- */
-
-/* Frequency from zero crossings and RMS of @n samples at @rate Hz */
-     void interop_measure_tone (const gint16 * s, gsize n, guint rate,
-    gdouble * freq, gdouble * rms);
+/* ---- WAV files --------------------------------------------------------- */
 
 /* Reads the first channel of a 16-bit PCM WAV file (RIFF "fmt " and
  * "data" chunks; a data size of 0 or past the end, as a recorder that was

@@ -168,23 +168,22 @@ assert_kamailio_saw (Kamailio * k, const gchar * needle)
  * @password) and sends every request through it (`proxy`). No
  * certificate: like a phone in the field it accepts no TLS connection,
  * kamailio reaches it through the connection it opened. */
-static InteropPhone *
+static PgsmTestPhone *
 phone_new_full (Kamailio * k, const gchar * user, gdouble freq,
     const gchar * password, gboolean do_register)
 {
-  InteropPhone *p = interop_phone_new (user, freq);
+  PgsmTestPhone *p = interop_phone_new (user, freq);
   g_autofree gchar *aor = g_strdup_printf ("sips:%s@" DOMAIN, user);
 
   g_object_set (p->bin, "listen-uri", "sips:127.0.0.1:0", "local-uri", aor,
       "registrar", do_register ? k->uri : NULL, "proxy", k->uri,
       "username", user, "password", password,
       "ca-file", pki->root_ca_file, "auto-answer", TRUE, NULL);
-  fail_if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  pgsm_test_phone_start (p);
   return p;
 }
 
-static InteropPhone *
+static PgsmTestPhone *
 phone_new (Kamailio * k, const gchar * user, gdouble freq,
     const gchar * password)
 {
@@ -192,17 +191,17 @@ phone_new (Kamailio * k, const gchar * user, gdouble freq,
 }
 
 static void
-assert_registered (Kamailio * k, InteropPhone * p)
+assert_registered (Kamailio * k, PgsmTestPhone * p)
 {
   GstMessage *msg;
   g_autofree gchar *digest = g_strdup_printf ("digest ok: %s REGISTER",
-      GST_OBJECT_NAME (p->pipeline));
+      p->name);
 
-  gst_message_unref (interop_phone_wait_state (p, "registering"));
-  msg = interop_phone_wait_state (p, "registered");
-  fail_unless_equals_int (interop_msg_uint (msg, "status"), 200);
+  gst_message_unref (pgsm_test_phone_wait (p, "registering"));
+  msg = pgsm_test_phone_wait (p, "registered");
+  fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "status"), 200);
   /* we ask for 600 s, kamailio grants up to its max_expires (3600) */
-  fail_unless_equals_int (interop_msg_uint (msg, "expires"), 600);
+  fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "expires"), 600);
   gst_message_unref (msg);
   /* kamailio challenged (401) and checked the answer */
   assert_kamailio_saw (k, digest);
@@ -247,42 +246,45 @@ kamailio_available (void)
  * own connection; both sides secured, the certificate alice checked is
  * kamailio's (her next hop), audio both ways; returns the call-id */
 static gchar *
-call_bob (Kamailio * k, InteropPhone * alice, InteropPhone * bob)
+call_bob (Kamailio * k, PgsmTestPhone * alice, PgsmTestPhone * bob)
 {
   GstMessage *msg;
-  gchar *call_id = NULL;
+  gchar *call_id = pgsm_test_phone_call (alice, "sips:bob@" DOMAIN);
 
-  g_signal_emit_by_name (alice->bin, "call", "sips:bob@" DOMAIN, &call_id);
-  fail_unless (call_id != NULL, "the call action was refused");
-
-  msg = interop_phone_wait_state (bob, "incoming");
-  fail_unless_equals_string (interop_msg_string (msg, "call-id"), call_id);
-  fail_unless (g_str_has_prefix (interop_msg_string (msg, "remote-uri"),
-          "sips:alice@" DOMAIN), "%s", interop_msg_string (msg, "remote-uri"));
+  msg = pgsm_test_phone_wait (bob, "incoming");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "call-id"),
+      call_id);
+  fail_unless (g_str_has_prefix (pgsm_test_phone_msg_string (msg, "remote-uri"),
+          "sips:alice@" DOMAIN), "%s", pgsm_test_phone_msg_string (msg,
+          "remote-uri"));
   gst_message_unref (msg);
   assert_kamailio_saw (k, "challenge 407 INVITE from alice");
   assert_kamailio_saw (k, "digest ok: alice INVITE");
 
-  msg = interop_phone_wait_state (alice, "secured");
-  fail_unless_equals_string (interop_msg_string (msg, "call-id"), call_id);
-  fail_unless_equals_string (interop_msg_string (msg, "suite"),
+  msg = pgsm_test_phone_wait (alice, "secured");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "call-id"),
+      call_id);
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "suite"),
       "AES_CM_128_HMAC_SHA1_80");
-  fail_unless_equals_string (interop_msg_string (msg, "codec"), "PCMU");
-  fail_unless_equals_string (interop_msg_string (msg,
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "codec"), "PCMU");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg,
           "peer-certificate-sha256"), k->cert->sha256);
   gst_message_unref (msg);
-  msg = interop_phone_wait_state (bob, "secured");
-  fail_unless_equals_string (interop_msg_string (msg, "call-id"), call_id);
-  fail_unless_equals_string (interop_msg_string (msg, "suite"),
+  msg = pgsm_test_phone_wait (bob, "secured");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "call-id"),
+      call_id);
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "suite"),
       "AES_CM_128_HMAC_SHA1_80");
   gst_message_unref (msg);
   /* alice's `established` needs bob's 200 back through kamailio, bob's
    * needs alice's ACK forth through it (the Record-Route and alias) */
-  gst_message_unref (interop_phone_wait_state (alice, "established"));
-  gst_message_unref (interop_phone_wait_state (bob, "established"));
+  gst_message_unref (pgsm_test_phone_wait (alice, "established"));
+  gst_message_unref (pgsm_test_phone_wait (bob, "established"));
 
-  interop_phone_assert_tone (alice, BOB_FREQ, RMS_MIN, RMS_MAX);
-  interop_phone_assert_tone (bob, ALICE_FREQ, RMS_MIN, RMS_MAX);
+  pgsm_test_phone_assert_tone (alice, pgsm_test_phone_n_samples (alice),
+      BOB_FREQ, RMS_MIN, RMS_MAX);
+  pgsm_test_phone_assert_tone (bob, pgsm_test_phone_n_samples (bob), ALICE_FREQ,
+      RMS_MIN, RMS_MAX);
   return call_id;
 }
 
@@ -291,7 +293,7 @@ call_bob (Kamailio * k, InteropPhone * alice, InteropPhone * bob)
 GST_START_TEST (test_register_call_hangup)
 {
   Kamailio *k = kamailio_start ("register_call_hangup");
-  InteropPhone *alice, *bob;
+  PgsmTestPhone *alice, *bob;
   gchar *call_id;
 
   bob = phone_new (k, "bob", BOB_FREQ, PASSWORD);
@@ -300,14 +302,14 @@ GST_START_TEST (test_register_call_hangup)
   assert_registered (k, alice);
 
   call_id = call_bob (k, alice, bob);
-  fail_unless (interop_phone_action (alice, "hangup", call_id));
-  gst_message_unref (interop_phone_wait_state (alice, "ended"));
-  gst_message_unref (interop_phone_wait_state (bob, "ended"));
+  pgsm_test_phone_action (alice, "hangup", call_id);
+  gst_message_unref (pgsm_test_phone_wait (alice, "ended"));
+  gst_message_unref (pgsm_test_phone_wait (bob, "ended"));
   assert_kamailio_saw (k, "BYE sips:127.0.0.1");
   g_free (call_id);
 
-  interop_phone_free (alice);
-  interop_phone_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   kamailio_stop (k);
 }
 
@@ -320,7 +322,7 @@ GST_END_TEST;
 GST_START_TEST (test_hold_rekey_callee_hangs_up)
 {
   Kamailio *k = kamailio_start ("hold_rekey_callee_hangs_up");
-  InteropPhone *alice, *bob;
+  PgsmTestPhone *alice, *bob;
   GstMessage *msg;
   gchar *call_id;
   gboolean rekeyed = FALSE;
@@ -331,40 +333,46 @@ GST_START_TEST (test_hold_rekey_callee_hangs_up)
   assert_registered (k, alice);
   call_id = call_bob (k, alice, bob);
 
-  fail_unless (interop_phone_action (alice, "hold", call_id));
-  msg = interop_phone_wait_state (alice, "held");
-  fail_unless_equals_string (interop_msg_string (msg, "held-by"), "local");
+  pgsm_test_phone_action (alice, "hold", call_id);
+  msg = pgsm_test_phone_wait (alice, "held");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "held-by"),
+      "local");
   gst_message_unref (msg);
-  msg = interop_phone_wait_state (bob, "held");
-  fail_unless_equals_string (interop_msg_string (msg, "held-by"), "remote");
+  msg = pgsm_test_phone_wait (bob, "held");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "held-by"),
+      "remote");
   gst_message_unref (msg);
   /* alice still sends while she holds */
-  interop_phone_assert_tone (bob, ALICE_FREQ, RMS_MIN, RMS_MAX);
-  fail_unless (interop_phone_action (alice, "resume", call_id));
-  gst_message_unref (interop_phone_wait_state (alice, "secured"));
-  gst_message_unref (interop_phone_wait_state (bob, "secured"));
-  interop_phone_assert_tone (alice, BOB_FREQ, RMS_MIN, RMS_MAX);
+  pgsm_test_phone_assert_tone (bob, pgsm_test_phone_n_samples (bob), ALICE_FREQ,
+      RMS_MIN, RMS_MAX);
+  pgsm_test_phone_action (alice, "resume", call_id);
+  gst_message_unref (pgsm_test_phone_wait (alice, "secured"));
+  gst_message_unref (pgsm_test_phone_wait (bob, "secured"));
+  pgsm_test_phone_assert_tone (alice, pgsm_test_phone_n_samples (alice),
+      BOB_FREQ, RMS_MIN, RMS_MAX);
 
   /* a fresh key for what bob sends, in force on both sides */
-  fail_unless (interop_phone_action (bob, "rekey", call_id));
-  msg = interop_phone_wait_state (bob, "secured");
+  pgsm_test_phone_action (bob, "rekey", call_id);
+  msg = pgsm_test_phone_wait (bob, "secured");
   fail_unless (gst_structure_get_boolean (gst_message_get_structure (msg),
           "rekeyed", &rekeyed) && rekeyed);
   gst_message_unref (msg);
-  msg = interop_phone_wait_state (alice, "secured");
+  msg = pgsm_test_phone_wait (alice, "secured");
   fail_unless (gst_structure_get_boolean (gst_message_get_structure (msg),
           "rekeyed", &rekeyed) && rekeyed);
   gst_message_unref (msg);
-  interop_phone_assert_tone (alice, BOB_FREQ, RMS_MIN, RMS_MAX);
-  interop_phone_assert_tone (bob, ALICE_FREQ, RMS_MIN, RMS_MAX);
+  pgsm_test_phone_assert_tone (alice, pgsm_test_phone_n_samples (alice),
+      BOB_FREQ, RMS_MIN, RMS_MAX);
+  pgsm_test_phone_assert_tone (bob, pgsm_test_phone_n_samples (bob), ALICE_FREQ,
+      RMS_MIN, RMS_MAX);
 
-  fail_unless (interop_phone_action (bob, "hangup", call_id));
-  gst_message_unref (interop_phone_wait_state (bob, "ended"));
-  gst_message_unref (interop_phone_wait_state (alice, "ended"));
+  pgsm_test_phone_action (bob, "hangup", call_id);
+  gst_message_unref (pgsm_test_phone_wait (bob, "ended"));
+  gst_message_unref (pgsm_test_phone_wait (alice, "ended"));
   g_free (call_id);
 
-  interop_phone_free (alice);
-  interop_phone_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   kamailio_stop (k);
 }
 
@@ -375,21 +383,21 @@ GST_END_TEST;
 GST_START_TEST (test_call_unregistered_user)
 {
   Kamailio *k = kamailio_start ("call_unregistered_user");
-  InteropPhone *alice = phone_new (k, "alice", ALICE_FREQ, PASSWORD);
+  PgsmTestPhone *alice = phone_new (k, "alice", ALICE_FREQ, PASSWORD);
   GstMessage *msg;
-  gchar *call_id = NULL;
+  gchar *call_id;
 
   assert_registered (k, alice);
-  g_signal_emit_by_name (alice->bin, "call", "sips:carol@" DOMAIN, &call_id);
-  fail_unless (call_id != NULL);
-  msg = interop_phone_wait_state (alice, "failed");
-  fail_unless_equals_string (interop_msg_string (msg, "call-id"), call_id);
-  fail_unless_equals_int (interop_msg_uint (msg, "status"), 404);
+  call_id = pgsm_test_phone_call (alice, "sips:carol@" DOMAIN);
+  msg = pgsm_test_phone_wait (alice, "failed");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "call-id"),
+      call_id);
+  fail_unless_equals_int (pgsm_test_phone_msg_uint (msg, "status"), 404);
   gst_message_unref (msg);
   assert_kamailio_saw (k, "carol is not registered");
   g_free (call_id);
 
-  interop_phone_free (alice);
+  pgsm_test_phone_free (alice);
   kamailio_stop (k);
 }
 
@@ -425,7 +433,7 @@ interop_kamailio_suite (void)
 GST_START_TEST (test_register_wrong_password)
 {
   Kamailio *k = kamailio_start ("register_wrong_password");
-  InteropPhone *bob = phone_new (k, "bob", BOB_FREQ, "not-the-password");
+  PgsmTestPhone *bob = phone_new (k, "bob", BOB_FREQ, "not-the-password");
   gint64 deadline = g_get_monotonic_time () + INTEROP_WAIT_S * G_USEC_PER_SEC;
   gboolean got_error = FALSE;
   guint failed_status = 0;
@@ -470,7 +478,7 @@ GST_START_TEST (test_register_wrong_password)
   /* kamailio answers a wrong digest with a new 401 challenge */
   fail_unless_equals_int (failed_status, 401);
 
-  interop_phone_free (bob);
+  pgsm_test_phone_free (bob);
   kamailio_stop (k);
 }
 
@@ -482,31 +490,32 @@ GST_END_TEST;
 GST_START_TEST (test_invite_wrong_password)
 {
   Kamailio *k = kamailio_start ("invite_wrong_password");
-  InteropPhone *bob = phone_new (k, "bob", BOB_FREQ, PASSWORD);
-  InteropPhone *alice;
+  PgsmTestPhone *bob = phone_new (k, "bob", BOB_FREQ, PASSWORD);
+  PgsmTestPhone *alice;
   GstMessage *msg;
-  gchar *call_id = NULL;
+  gchar *call_id;
   guint status;
 
   assert_registered (k, bob);
   alice = phone_new_full (k, "alice", ALICE_FREQ, "not-the-password", FALSE);
-  g_signal_emit_by_name (alice->bin, "call", "sips:bob@" DOMAIN, &call_id);
-  fail_unless (call_id != NULL);
-  msg = interop_phone_wait_state (alice, "failed");
-  fail_unless_equals_string (interop_msg_string (msg, "call-id"), call_id);
-  status = interop_msg_uint (msg, "status");
+  call_id = pgsm_test_phone_call (alice, "sips:bob@" DOMAIN);
+  msg = pgsm_test_phone_wait (alice, "failed");
+  fail_unless_equals_string (pgsm_test_phone_msg_string (msg, "call-id"),
+      call_id);
+  status = pgsm_test_phone_msg_uint (msg, "status");
   gst_message_unref (msg);
   assert_kamailio_saw (k, "challenge 407 INVITE from alice");
   fail_if (interop_process_log_find (k->proc, "digest ok: alice") != NULL);
-  fail_if (interop_phone_wait_state_timeout (bob, "incoming", 1) != NULL,
+  fail_if (pgsm_test_phone_wait_full (bob, "incoming", 1,
+          PGSM_TEST_PHONE_WAIT_NULL_AT_BOUND, NULL) != NULL,
       "the INVITE reached bob");
   fail_if (status == SOFIA_NO_MATCHING_CHALLENGE,
       "the challenge was answered twice");
   fail_unless_equals_int (status, 407);
   g_free (call_id);
 
-  interop_phone_free (alice);
-  interop_phone_free (bob);
+  pgsm_test_phone_free (alice);
+  pgsm_test_phone_free (bob);
   kamailio_stop (k);
 }
 
